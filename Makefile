@@ -1,0 +1,71 @@
+# probelock: build, test, demo. Plain make; `make SAN=1 test` for ASan+UBSan.
+
+CC      ?= cc
+PKGS    := libevent libevent_pthreads jansson
+SAN     ?= 0
+
+BUILD   := build$(if $(filter 1,$(SAN)),-san,)
+BIN     := $(BUILD)/bin
+
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+               -Wstrict-prototypes -Wmissing-prototypes -pthread -Ilib
+ifeq ($(SAN),1)
+  CFLAGS_OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+  LDSAN      := -fsanitize=address,undefined
+else
+  CFLAGS_OPT := -O2
+  LDSAN      :=
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS    += $(CFLAGS_BASE) $(CFLAGS_OPT) $(PKG_CFLAGS)
+LDLIBS    += $(PKG_LIBS) -pthread
+LDFLAGS   += $(LDSAN)
+
+# The library: every module once.
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIBA     := $(BUILD)/libprobelock.a
+
+PROGS    := $(BIN)/echod $(BIN)/tcpecho
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test unit proc clean check-deps
+all: $(PROGS)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/echod: $(BUILD)/server/echod.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/tcpecho: $(BUILD)/client/tcpecho.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# Everything: dependencies, build, unit tests (cmocka, TAP) and process tests (TAP), by prove.
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@PROBELOCK_BIN=$(abspath $(BIN)) CMOCKA_MESSAGE_OUTPUT=TAP \
+	  prove --timer -f $(UNIT_BINS) tests/proc/*.t
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/server/echod.d $(BUILD)/client/tcpecho.d

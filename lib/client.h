@@ -1,0 +1,83 @@
+/* client: the tcpecho engine: connect, send the payload in one of five I/O modes,
+ * verify every echoed byte, watch for probe deadlocks. */
+#ifndef PROBELOCK_CLIENT_H
+#define PROBELOCK_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect.h"
+#include "pattern.h"
+#include "sockopt.h"
+#include "tcpstat.h"
+
+enum client_mode {
+	CLIENT_BLOCKING,    /* the draft: one blocking send of everything, then recv */
+	CLIENT_NONBLOCKING, /* libevent: sends and receives interleaved, never deadlocks */
+	CLIENT_CHUNKED,     /* the draft's pseudo-code: send a chunk, read its echo, repeat */
+	CLIENT_SPLIT,       /* a sender thread and a receiver thread on one blocking socket */
+	CLIENT_AWARE,       /* the draft's TCP change (B-1..B-4) emulated in user space */
+};
+
+enum client_outcome {
+	CLIENT_COMPLETED,
+	CLIENT_DEADLOCK,
+	CLIENT_ALARM,
+	CLIENT_RESET,
+	CLIENT_ERROR,
+	CLIENT_CORRUPT,
+};
+
+struct client_cfg {
+	const char *host;
+	uint16_t port;
+	enum client_mode mode;
+	uint64_t payload;         /* bytes per round */
+	uint64_t times;           /* rounds (the draft's -n) */
+	uint64_t chunk;           /* chunked mode */
+	unsigned parallel;        /* connections, nonblocking mode */
+	uint64_t alarm_us;        /* 0: none */
+	uint64_t connect_timeout_us;
+	uint64_t stall_threshold_us;
+	uint64_t sample_interval_us;
+	int abort_on_deadlock;
+	const char *timeline_path; /* NULL: none */
+	struct sockopt_req sock;
+	struct pattern pattern;
+	int json;
+};
+
+struct client_result {
+	enum client_outcome outcome;
+	const char *ended_by;     /* "completion", "detector", "alarm", "peer", "error" */
+	char detail[256];         /* human cause for anything but completed */
+	char peer[64];            /* "127.0.0.1:7" */
+	uint64_t expected;        /* payload * times * parallel */
+	uint64_t bytes_sent, bytes_received;
+	int verified;
+	int64_t mismatch_offset;  /* -1 if none */
+	double elapsed_s;
+	double throughput_Bps;    /* echoed bytes / elapsed */
+	struct sockopt_eff eff;
+	int have_eff;
+	struct detect det;        /* stall and deadlock figures (of connection 0) */
+	struct tcpstat last;      /* final tcp_info (of connection 0) */
+	int have_last;
+	unsigned conns_completed;
+	uint64_t aware_wakeups;   /* aware mode: times B-1..B-4 held and it read */
+	uint64_t samples;
+};
+
+void client_cfg_init(struct client_cfg *c);
+const char *client_mode_name(enum client_mode m);
+int client_mode_parse(const char *s, enum client_mode *out);
+const char *client_outcome_name(enum client_outcome o);
+/* The exit code DESIGN.md gives each outcome (0, 3, 4, 5, 1, 6). */
+int client_outcome_exit(enum client_outcome o);
+
+/* Runs the test. Returns 0 when the run happened (whatever its outcome, see
+ * res->outcome), -1 when it could not start (err holds "connect HOST:PORT:
+ * cause", a socket option failure, or an unopenable timeline file). */
+int client_run(const struct client_cfg *cfg, struct client_result *res, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,353 @@
+/* clientopt: tcpecho's command line (the draft's plus long options) into a client_cfg. */
+#include "clientopt.h"
+#include "units.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+enum {
+	OPT_MODE = 256, OPT_PAYLOAD, OPT_CHUNK, OPT_SNDBUF, OPT_RCVBUF, OPT_NODELAY, OPT_MAXSEG,
+	OPT_USER_TIMEOUT, OPT_KEEPALIVE, OPT_STALL, OPT_SAMPLE, OPT_NO_ABORT, OPT_TIMELINE,
+	OPT_JSON, OPT_PARALLEL, OPT_CONNECT_TIMEOUT, OPT_LITERAL, OPT_SEED, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "times", required_argument, NULL, 'n' },
+	{ "alarm", required_argument, NULL, 'a' },
+	{ "multiple", required_argument, NULL, 'm' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "payload", required_argument, NULL, OPT_PAYLOAD },
+	{ "chunk", required_argument, NULL, OPT_CHUNK },
+	{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
+	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+	{ "nodelay", no_argument, NULL, OPT_NODELAY },
+	{ "maxseg", required_argument, NULL, OPT_MAXSEG },
+	{ "user-timeout", required_argument, NULL, OPT_USER_TIMEOUT },
+	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
+	{ "stall-threshold", required_argument, NULL, OPT_STALL },
+	{ "sample-interval", required_argument, NULL, OPT_SAMPLE },
+	{ "no-abort", no_argument, NULL, OPT_NO_ABORT },
+	{ "timeline", required_argument, NULL, OPT_TIMELINE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "parallel", required_argument, NULL, OPT_PARALLEL },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "literal", no_argument, NULL, OPT_LITERAL },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+const char *clientopt_help(void)
+{
+	return
+"usage: tcpecho [-n times] [-a alarm] [-m multiple] [options] host [string]\n"
+"\n"
+"The client of the 1998 draft \"TCP Window Probe Deadlock\": sends a payload to an\n"
+"RFC 862 echo server, checks every echoed byte, and detects probe deadlocks live.\n"
+"Payload size: --payload SIZE, or strlen(string) x multiple as in the draft.\n"
+"\n"
+"Draft options:\n"
+"  -n, --times N            send the payload N times, reading each echo (default 1)\n"
+"  -a, --alarm DURATION     give up after this long, exit 4; '120' means 120 s,\n"
+"                           0 disables (default 20s)\n"
+"  -m, --multiple N         payload = string repeated N times (default 1)\n"
+"  -t                       accepted and ignored (TCP is the only transport)\n"
+"\n"
+"Connection:\n"
+"  -p, --port PORT          echo server port (default 7)\n"
+"      --connect-timeout D  (default 5s)\n"
+"      --sndbuf SIZE        SO_SNDBUF before connect (Linux doubles it; default: kernel)\n"
+"      --rcvbuf SIZE        SO_RCVBUF before connect (default: kernel)\n"
+"      --nodelay            set TCP_NODELAY\n"
+"      --maxseg BYTES       set TCP_MAXSEG before connect\n"
+"      --user-timeout D     set TCP_USER_TIMEOUT (e.g. 30s)\n"
+"      --keepalive I[,V[,C]] SO_KEEPALIVE with idle I, interval V, count C (e.g. 5s,1s,3)\n"
+"\n"
+"I/O:\n"
+"      --mode MODE          blocking (default, the draft's: one send, then recv),\n"
+"                           nonblocking, chunked, split, aware\n"
+"      --payload SIZE       bytes per round: 60000, 64K, 1MiB ...\n"
+"      --chunk SIZE         chunked mode: bytes per send/echo step (default 8192)\n"
+"      --parallel N         nonblocking mode: N connections at once (default 1)\n"
+"      --literal            send the string itself (the draft's bytes) instead of\n"
+"                           the position-dependent pattern\n"
+"      --seed N             pattern seed (default 1)\n"
+"\n"
+"Detection:\n"
+"      --stall-threshold D  no byte progress for D is a stall (default 500ms)\n"
+"      --sample-interval D  TCP_INFO sampling period (default 50ms)\n"
+"      --no-abort           on a detected deadlock keep waiting for the alarm\n"
+"                           (default: abort with RST at once, exit 3)\n"
+"\n"
+"Output:\n"
+"      --json               print the result document (JSON) instead of the summary\n"
+"      --timeline FILE      write the samples as CSV\n"
+"  -h, --help               this text\n"
+"      --version            print the version\n"
+"\n"
+"Exit: 0 completed and verified, 1 error, 2 usage, 3 deadlock detected,\n"
+"      4 alarm expired, 5 connection reset or aborted, 6 corrupt echo.\n";
+}
+
+/* Each parse helper writes "--name 'value': cause" on failure. */
+static int bad(char *err, size_t errlen, const char *opt, const char *val, const char *cause)
+{
+	snprintf(err, errlen, "%s '%s': %s", opt, val, cause);
+	return -1;
+}
+
+static int opt_size(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out,
+                    char *err, size_t errlen)
+{
+	char cause[128];
+
+	if (units_parse_size(val, min, max, out, cause, sizeof cause) < 0)
+		return bad(err, errlen, opt, val, cause);
+	return 0;
+}
+
+static int opt_dur(const char *opt, const char *val, uint64_t unit, uint64_t min, uint64_t max,
+                   uint64_t *out, char *err, size_t errlen)
+{
+	char cause[128];
+
+	if (units_parse_duration(val, unit, min, max, out, cause, sizeof cause) < 0)
+		return bad(err, errlen, opt, val, cause);
+	return 0;
+}
+
+static int opt_uint(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out,
+                    char *err, size_t errlen)
+{
+	char cause[128];
+
+	if (units_parse_uint(val, min, max, out, cause, sizeof cause) < 0)
+		return bad(err, errlen, opt, val, cause);
+	return 0;
+}
+
+#define SEC 1000000ull
+#define MAX_BUF (1ull << 30)      /* SO_SNDBUF/SO_RCVBUF take an int */
+#define MAX_PAYLOAD (1ull << 40)
+
+enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *cfg,
+                                      char *err, size_t errlen)
+{
+	uint64_t v, multiple = 1, payload = 0;
+	int have_multiple = 0, have_payload = 0, have_chunk = 0, literal = 0, c;
+	uint64_t seed = 1;
+	const char *string = NULL;
+	char cause[128];
+
+	client_cfg_init(cfg);
+	optind = 0; /* GNU: full re-initialisation, so tests may parse repeatedly */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:a:m:p:th", long_opts, NULL)) != -1) {
+		const char *name = NULL;
+
+		switch (c) {
+		case 'n':
+			if (opt_uint("-n", optarg, 1, 1000000000, &cfg->times, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			break;
+		case 'a':
+			if (opt_dur("-a", optarg, SEC, 0, 100000 * SEC, &cfg->alarm_us, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			break;
+		case 'm':
+			if (opt_uint("-m", optarg, 1, MAX_PAYLOAD, &multiple, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			have_multiple = 1;
+			break;
+		case 'p':
+			if (units_parse_port(optarg, &cfg->port, cause, sizeof cause) < 0) {
+				bad(err, errlen, "--port", optarg, cause);
+				return CLIENTOPT_USAGE;
+			}
+			if (cfg->port == 0) {
+				bad(err, errlen, "--port", optarg, "port 0 cannot be connected to");
+				return CLIENTOPT_USAGE;
+			}
+			break;
+		case 't':
+			break;
+		case 'h':
+			return CLIENTOPT_HELP;
+		case OPT_VERSION:
+			return CLIENTOPT_VERSION;
+		case OPT_MODE:
+			if (client_mode_parse(optarg, &cfg->mode) < 0) {
+				bad(err, errlen, "--mode", optarg,
+				    "unknown mode (blocking, nonblocking, chunked, split, aware)");
+				return CLIENTOPT_USAGE;
+			}
+			break;
+		case OPT_PAYLOAD:
+			if (opt_size("--payload", optarg, 1, MAX_PAYLOAD, &payload, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			have_payload = 1;
+			break;
+		case OPT_CHUNK:
+			if (opt_size("--chunk", optarg, 1, MAX_BUF, &cfg->chunk, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			have_chunk = 1;
+			break;
+		case OPT_SNDBUF:
+			if (opt_size("--sndbuf", optarg, 1, MAX_BUF, &v, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			cfg->sock.sndbuf = (int64_t)v;
+			break;
+		case OPT_RCVBUF:
+			if (opt_size("--rcvbuf", optarg, 1, MAX_BUF, &v, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			cfg->sock.rcvbuf = (int64_t)v;
+			break;
+		case OPT_NODELAY:
+			cfg->sock.nodelay = 1;
+			break;
+		case OPT_MAXSEG:
+			if (opt_uint("--maxseg", optarg, 88, 65535, &v, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			cfg->sock.maxseg = (int)v;
+			break;
+		case OPT_USER_TIMEOUT:
+			if (opt_dur("--user-timeout", optarg, SEC, 0, 0x7fffffffull * 1000, &v, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			cfg->sock.user_timeout_ms = (int64_t)(v / 1000);
+			break;
+		case OPT_KEEPALIVE:
+			if (sockopt_parse_keepalive(optarg, &cfg->sock, cause, sizeof cause) < 0) {
+				bad(err, errlen, "--keepalive", optarg, cause);
+				return CLIENTOPT_USAGE;
+			}
+			break;
+		case OPT_STALL:
+			if (opt_dur("--stall-threshold", optarg, SEC, 1000, 3600 * SEC,
+			            &cfg->stall_threshold_us, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			break;
+		case OPT_SAMPLE:
+			if (opt_dur("--sample-interval", optarg, SEC, 1000, 60 * SEC,
+			            &cfg->sample_interval_us, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			break;
+		case OPT_NO_ABORT:
+			cfg->abort_on_deadlock = 0;
+			break;
+		case OPT_TIMELINE:
+			if (!*optarg) {
+				bad(err, errlen, "--timeline", optarg, "empty file name");
+				return CLIENTOPT_USAGE;
+			}
+			cfg->timeline_path = optarg;
+			break;
+		case OPT_JSON:
+			cfg->json = 1;
+			break;
+		case OPT_PARALLEL:
+			if (opt_uint("--parallel", optarg, 1, 100000, &v, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			cfg->parallel = (unsigned)v;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (opt_dur("--connect-timeout", optarg, SEC, 1000, 3600 * SEC,
+			            &cfg->connect_timeout_us, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			break;
+		case OPT_LITERAL:
+			literal = 1;
+			break;
+		case OPT_SEED:
+			if (opt_uint("--seed", optarg, 0, UINT64_MAX, &seed, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			break;
+		case ':':
+			for (const struct option *o = long_opts; o->name; o++)
+				if (o->val == optopt)
+					name = o->name;
+			if (optopt < 256 && optopt > 0)
+				snprintf(err, errlen, "option -%c needs a value", optopt);
+			else
+				snprintf(err, errlen, "option --%s needs a value", name ? name : "?");
+			return CLIENTOPT_USAGE;
+		default:
+			if (optopt > 0 && optopt < 256)
+				snprintf(err, errlen, "unknown option -%c", optopt);
+			else
+				snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			return CLIENTOPT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		snprintf(err, errlen, "missing host (usage: tcpecho [options] host [string])");
+		return CLIENTOPT_USAGE;
+	}
+	cfg->host = argv[optind++];
+	if (!*cfg->host) {
+		snprintf(err, errlen, "host '': empty host name");
+		return CLIENTOPT_USAGE;
+	}
+	if (optind < argc)
+		string = argv[optind++];
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' after the string", argv[optind]);
+		return CLIENTOPT_USAGE;
+	}
+	if (string && !*string) {
+		snprintf(err, errlen, "string '': empty payload string");
+		return CLIENTOPT_USAGE;
+	}
+	if (have_payload && have_multiple) {
+		snprintf(err, errlen, "-m and --payload both set the payload size: give one");
+		return CLIENTOPT_USAGE;
+	}
+	if (have_payload) {
+		cfg->payload = payload;
+	} else if (string) {
+		if (multiple > MAX_PAYLOAD / strlen(string)) {
+			snprintf(err, errlen, "-m '%llu': payload of %zu x %llu bytes is too large",
+			         (unsigned long long)multiple, strlen(string), (unsigned long long)multiple);
+			return CLIENTOPT_USAGE;
+		}
+		cfg->payload = strlen(string) * multiple;
+	} else {
+		snprintf(err, errlen, "missing payload: give a string (and -m) or --payload SIZE");
+		return CLIENTOPT_USAGE;
+	}
+	if (literal) {
+		if (!string) {
+			snprintf(err, errlen, "--literal needs the string argument");
+			return CLIENTOPT_USAGE;
+		}
+		pattern_init_literal(&cfg->pattern, string, strlen(string));
+	} else {
+		pattern_init_mix(&cfg->pattern, seed);
+	}
+	if (have_chunk && cfg->mode != CLIENT_CHUNKED) {
+		snprintf(err, errlen, "--chunk applies to --mode chunked only");
+		return CLIENTOPT_USAGE;
+	}
+	if (cfg->chunk > cfg->payload) {
+		char a[32], b[32];
+
+		snprintf(err, errlen, "--chunk '%s': larger than the payload (%s bytes)",
+		         units_format_size(cfg->chunk, a, sizeof a),
+		         units_format_size(cfg->payload, b, sizeof b));
+		if (have_chunk)
+			return CLIENTOPT_USAGE;
+		cfg->chunk = cfg->payload; /* the default chunk simply shrinks */
+	}
+	if (cfg->parallel > 1 && cfg->mode != CLIENT_NONBLOCKING) {
+		snprintf(err, errlen, "--parallel '%u': needs --mode nonblocking", cfg->parallel);
+		return CLIENTOPT_USAGE;
+	}
+	if (cfg->sample_interval_us > cfg->stall_threshold_us) {
+		snprintf(err, errlen, "--sample-interval: %.3f s is longer than --stall-threshold %.3f s",
+		         cfg->sample_interval_us / 1e6, cfg->stall_threshold_us / 1e6);
+		return CLIENTOPT_USAGE;
+	}
+	return CLIENTOPT_RUN;
+}

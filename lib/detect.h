@@ -1,0 +1,72 @@
+/* detect: stall and probe-deadlock detection from a series of tcpstat samples. */
+#ifndef PROBELOCK_DETECT_H
+#define PROBELOCK_DETECT_H
+
+#include <stdint.h>
+
+#include "tcpstat.h"
+
+/*
+ * A stall is a period of at least stall_threshold with no byte progress
+ * either way: neither the application counters nor the kernel's bytes_acked /
+ * bytes_received moved. A stall is a probe deadlock when, in one sample of
+ * it, all of these hold:
+ *   - the peer's window is 0 (snd_wnd == 0),
+ *   - data waits to be sent (notsent_bytes > 0 or SIOCOUTQ > 0),
+ *   - our receive side is full (rcv_wnd == 0, or, on kernels without
+ *     tcpi_rcv_wnd, SIOCINQ at least half the effective rcvbuf, which is what
+ *     Linux advertises with the default tcp_adv_win_scale),
+ *   - the persist timer is backing off (tcpi_backoff or tcpi_probes > 0):
+ *     probes went out and were answered with window 0 again.
+ * Onset is the time of the last progress; detection the sample that saw it.
+ */
+
+enum detect_event {
+	DETECT_NONE,
+	DETECT_STALL_BEGIN,
+	DETECT_STALL_END,
+	DETECT_DEADLOCK,
+};
+
+/* Bits of detect_signals(). */
+enum {
+	DETECT_SIG_PEER_WND0 = 1 << 0,
+	DETECT_SIG_UNSENT = 1 << 1,
+	DETECT_SIG_RCV_FULL = 1 << 2,
+	DETECT_SIG_BACKOFF = 1 << 3,
+	DETECT_SIG_ALL = 0xf,
+};
+
+struct detect {
+	uint64_t threshold_us;
+	uint64_t rcvbuf_eff;
+	uint64_t start_us;       /* first sample: times are reported from here */
+
+	int primed;
+	uint64_t prev[4];        /* app_sent, app_recv, bytes_acked, bytes_received */
+	uint64_t last_progress_us;
+
+	int stalled;
+	uint64_t stall_total_us, stall_longest_us;
+	unsigned stalls;
+
+	int deadlock;
+	uint64_t onset_us, detected_us;
+	unsigned backoff, probes;  /* at detection */
+	unsigned signals;          /* of the last sample */
+};
+
+void detect_init(struct detect *d, uint64_t threshold_us, uint64_t rcvbuf_eff, uint64_t start_us);
+
+/* Which deadlock signals sample s shows (DETECT_SIG_* bits). */
+unsigned detect_signals(const struct tcpstat *s, uint64_t rcvbuf_eff);
+
+/* Feeds one sample with the application's byte counters. Returns the event
+ * this sample caused; DETECT_DEADLOCK is returned once. */
+enum detect_event detect_feed(struct detect *d, const struct tcpstat *s, uint64_t app_sent,
+                              uint64_t app_recv);
+
+/* Closes an open stall at now_us (end of the run) so totals include it. */
+void detect_finish(struct detect *d, uint64_t now_us);
+
+#endif
