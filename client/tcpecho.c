@@ -17,9 +17,16 @@ static void print_summary(const struct client_cfg *c, const struct client_result
 	       (unsigned long long)r->bytes_sent, (unsigned long long)r->bytes_received,
 	       (unsigned long long)r->expected, r->verified ? " (verified)" : "", r->elapsed_s,
 	       r->throughput_Bps / 1024);
-	if (r->have_eff)
-		printf("  sndbuf %lld -> %d, rcvbuf %lld -> %d, mss %u\n", (long long)c->sock.sndbuf,
-		       r->eff.sndbuf, (long long)c->sock.rcvbuf, r->eff.rcvbuf, r->last.snd_mss);
+	if (r->have_eff) {
+		char sb[24] = "default", rb[24] = "default";
+
+		if (c->sock.sndbuf >= 0)
+			snprintf(sb, sizeof sb, "%lld", (long long)c->sock.sndbuf);
+		if (c->sock.rcvbuf >= 0)
+			snprintf(rb, sizeof rb, "%lld", (long long)c->sock.rcvbuf);
+		printf("  sndbuf %s -> %d, rcvbuf %s -> %d, mss %u\n", sb, r->eff.sndbuf, rb,
+		       r->eff.rcvbuf, r->last.snd_mss);
+	}
 	printf("  stalls %u, %.3f s in all, longest %.3f s\n", r->det.stalls,
 	       r->det.stall_total_us / 1e6, r->det.stall_longest_us / 1e6);
 	if (r->det.deadlock)

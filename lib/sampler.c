@@ -94,7 +94,10 @@ static void *sampler_main(void *arg)
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!atomic_load(&s->stop)) {
-		sample_once(s);
+		/* After a verdict the connection is being torn down: a late return
+		 * of an interrupted send() would read as progress. */
+		if (atomic_load(&s->verdict) == SAMPLER_RUNNING)
+			sample_once(s);
 		if (s->cfg.alarm_us && tcpstat_now_us() - s->start_us >= s->cfg.alarm_us) {
 			int expected = SAMPLER_RUNNING;
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# deps.sh: check the Debian packages probelock needs; install the missing ones
+# with apt-get when run as root, otherwise print the exact command to run.
+set -euo pipefail
+
+# Build and test: compiler, pkg-config, the libraries, cmocka, prove (perl).
+# Field tools of DESIGN.md: capture, plots, baselines, the lwIP target, namespaces.
+PACKAGES=(
+	build-essential pkg-config perl procps
+	libevent-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev
+	gnuplot-nox iperf3 iperf liblwip-dev iproute2 nftables tcpdump
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ $status == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if ((EUID != 0)); then
+	echo "deps: missing Debian packages: ${missing[*]}" >&2
+	echo "deps: run as root: apt-get update && $cmd" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,168 @@
+/* test_detect: stall and probe-deadlock verdicts from synthetic sample series. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "detect.h"
+
+#define MS 1000ull
+#define ALL_HAVE (TCPSTAT_HAVE_BYTES | TCPSTAT_HAVE_NOTSENT | TCPSTAT_HAVE_SND_WND | TCPSTAT_HAVE_RCV_WND)
+
+/* A connection stuck as in the draft: both windows 0, data waiting, backing off. */
+static struct tcpstat stuck(uint64_t t_ms, uint8_t backoff)
+{
+	struct tcpstat s;
+
+	memset(&s, 0, sizeof s);
+	s.t_us = t_ms * MS;
+	s.have = ALL_HAVE;
+	s.bytes_acked = 90113;
+	s.bytes_received = 24576;
+	s.notsent_bytes = 32768;
+	s.outq = 32768;
+	s.inq = 24576;
+	s.snd_wnd = 0;
+	s.rcv_wnd = 0;
+	s.backoff = backoff;
+	return s;
+}
+
+static void test_deadlock_detected_after_threshold(void **st)
+{
+	struct detect d;
+	struct tcpstat s;
+	int i;
+
+	(void)st;
+	detect_init(&d, 500 * MS, 32768, 0);
+	/* Progress until 100 ms. */
+	for (i = 0; i <= 2; i++) {
+		s = stuck((uint64_t)i * 50, 0);
+		s.bytes_acked = 1000u * (unsigned)i + 1;
+		assert_int_equal(detect_feed(&d, &s, 0, 0), DETECT_NONE);
+	}
+	/* Frozen from 100 ms; backoff rises at 300 ms. Before 600 ms: nothing. */
+	for (i = 3; i < 12; i++) {
+		s = stuck((uint64_t)i * 50, i >= 6);
+		s.bytes_acked = 2001;
+		assert_int_equal(detect_feed(&d, &s, 0, 0), DETECT_NONE);
+	}
+	s = stuck(600, 1);
+	s.bytes_acked = 2001;
+	assert_int_equal(detect_feed(&d, &s, 0, 0), DETECT_DEADLOCK);
+	assert_int_equal(d.onset_us, 100 * MS);
+	assert_int_equal(d.detected_us, 600 * MS);
+	assert_int_equal(d.backoff, 1);
+	/* Reported once. */
+	s.t_us += 50 * MS;
+	assert_int_equal(detect_feed(&d, &s, 0, 0), DETECT_NONE);
+	detect_finish(&d, 700 * MS);
+	assert_int_equal(d.stall_total_us, 600 * MS);
+}
+
+static void test_one_missing_signal_is_only_a_stall(void **st)
+{
+	static const char *const names[] = { "peer window open", "nothing unsent", "receive not full",
+	                                     "no backoff" };
+
+	(void)st;
+	for (int which = 0; which < 4; which++) {
+		struct detect d;
+		struct tcpstat s;
+		int got_deadlock = 0, got_stall = 0;
+
+		detect_init(&d, 500 * MS, 32768, 0);
+		for (int i = 0; i < 40; i++) {
+			enum detect_event ev;
+
+			s = stuck((uint64_t)i * 50, 2);
+			switch (which) {
+			case 0: s.snd_wnd = 4096; break;
+			case 1: s.notsent_bytes = 0; s.outq = 0; break;
+			case 2: s.rcv_wnd = 8192; break;
+			case 3: s.backoff = 0; s.probes = 0; break;
+			}
+			ev = detect_feed(&d, &s, 0, 0);
+			got_deadlock |= ev == DETECT_DEADLOCK;
+			got_stall |= ev == DETECT_STALL_BEGIN;
+		}
+		if (got_deadlock)
+			fail_msg("deadlock reported with %s", names[which]);
+		assert_true(got_stall);
+		assert_int_equal(d.stalls, 1);
+	}
+}
+
+static void test_app_progress_breaks_stall(void **st)
+{
+	struct detect d;
+	struct tcpstat s;
+	enum detect_event ev;
+	uint64_t recvd = 0;
+
+	(void)st;
+	detect_init(&d, 500 * MS, 32768, 0);
+	/* Kernel counters frozen, but the application keeps reading: no stall. */
+	for (int i = 0; i < 40; i++) {
+		s = stuck((uint64_t)i * 50, 3);
+		recvd += 100;
+		ev = detect_feed(&d, &s, 0, recvd);
+		assert_int_equal(ev, DETECT_NONE);
+	}
+	assert_int_equal(d.stalls, 0);
+	assert_false(d.deadlock);
+}
+
+static void test_stall_ends_on_progress(void **st)
+{
+	struct detect d;
+	struct tcpstat s;
+
+	(void)st;
+	detect_init(&d, 200 * MS, 0, 0);
+	s = stuck(0, 0);
+	s.rcv_wnd = 100; /* no deadlock */
+	detect_feed(&d, &s, 0, 0);
+	s.t_us = 300 * MS;
+	assert_int_equal(detect_feed(&d, &s, 0, 0), DETECT_STALL_BEGIN);
+	s.t_us = 900 * MS;
+	s.bytes_received++;
+	assert_int_equal(detect_feed(&d, &s, 0, 0), DETECT_STALL_END);
+	assert_int_equal(d.stall_total_us, 900 * MS);
+	assert_int_equal(d.stall_longest_us, 900 * MS);
+}
+
+static void test_old_kernel_fallbacks(void **st)
+{
+	struct tcpstat s = stuck(0, 1);
+
+	(void)st;
+	/* Without tcpi_rcv_wnd: SIOCINQ against half the effective rcvbuf. */
+	s.have &= ~(unsigned)TCPSTAT_HAVE_RCV_WND;
+	s.rcv_wnd = 12345;
+	s.inq = 16384;
+	assert_int_equal(detect_signals(&s, 32768), DETECT_SIG_ALL);
+	s.inq = 1000;
+	assert_int_equal(detect_signals(&s, 32768) & DETECT_SIG_RCV_FULL, 0);
+	/* Without tcpi_snd_wnd the peer's window is unknown: never a deadlock. */
+	s.inq = 16384;
+	s.have &= ~(unsigned)TCPSTAT_HAVE_SND_WND;
+	assert_int_equal(detect_signals(&s, 32768) & DETECT_SIG_PEER_WND0, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deadlock_detected_after_threshold),
+		cmocka_unit_test(test_one_missing_signal_is_only_a_stall),
+		cmocka_unit_test(test_app_progress_breaks_stall),
+		cmocka_unit_test(test_stall_ends_on_progress),
+		cmocka_unit_test(test_old_kernel_fallbacks),
+	};
+
+	return cmocka_run_group_tests_name("detect", tests, NULL, NULL);
+}
