@@ -33,7 +33,8 @@ PROGS    := $(BIN)/echod $(BIN)/tcpecho
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit proc clean check-deps
+.PHONY: all deps test clean
+.SECONDARY:
 all: $(PROGS)
 
 deps:
@@ -62,7 +63,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 # Everything: dependencies, build, unit tests (cmocka, TAP) and process tests (TAP), by prove.
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@PROBELOCK_BIN=$(abspath $(BIN)) CMOCKA_MESSAGE_OUTPUT=TAP \
+	@PROBELOCK_BIN=$(abspath $(BIN)) PROBELOCK_SAN=$(SAN) CMOCKA_MESSAGE_OUTPUT=TAP \
 	  prove --timer -f $(UNIT_BINS) tests/proc/*.t
 
 clean:

@@ -19,7 +19,13 @@ diag "200 x 8 MiB: $(json "$TMP/par.json" 'sprintf "%.1f s, %.0f MB/s", $d->{ela
 
 hwm=$(vmhwm "$S_PID")
 diag "echod VmHWM ${hwm} KiB"
-ok $([ "$hwm" -lt $((64 * 1024)) ]; echo $?) "echod peak RSS under 64 MiB (${hwm} KiB)"
+if [ "${PROBELOCK_SAN:-0}" = 1 ]; then
+	# ASan's shadow memory and 256 MiB quarantine dominate RSS: the bound
+	# holds for the build users run, and is checked by plain `make test`.
+	echo "ok $((_n += 1)) # skip RSS bound not meaningful under ASan (VmHWM ${hwm} KiB)"
+else
+	ok $([ "$hwm" -lt $((64 * 1024)) ]; echo $?) "echod peak RSS under 64 MiB (${hwm} KiB)"
+fi
 stop_pid "$S_PID"
 is "$?" 0 "echod stops cleanly"
 done_testing
