@@ -93,13 +93,15 @@ struct run {
 	pthread_mutex_t fail_lock;
 	int failed;
 	enum client_outcome fail_outcome;
+	int fail_errno;
 	int eof;
 };
 
-static void run_fail(struct run *r, enum client_outcome o, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void run_fail(struct run *r, enum client_outcome o, int e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static void run_fail(struct run *r, enum client_outcome o, const char *fmt, ...)
+/* Records the first failure: its outcome, its errno (0: none) and a message. */
+static void run_fail(struct run *r, enum client_outcome o, int e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -107,6 +109,7 @@ static void run_fail(struct run *r, enum client_outcome o, const char *fmt, ...)
 	if (!r->failed) {
 		r->failed = 1;
 		r->fail_outcome = o;
+		r->fail_errno = e;
 		va_start(ap, fmt);
 		vsnprintf(r->res->detail, sizeof r->res->detail, fmt, ap);
 		va_end(ap);
@@ -151,7 +154,7 @@ static int send_all(struct run *r, const unsigned char *buf, size_t len)
 		case SOCK_IO_EOF:
 		case SOCK_IO_ERROR:
 			if (!stopping(r))
-				run_fail(r, errno_outcome(errno), "send after %llu bytes: %s",
+				run_fail(r, errno_outcome(errno), errno, "send after %llu bytes: %s",
 				         (unsigned long long)(r->tx + off), strerror(errno));
 			return -1;
 		}
@@ -174,7 +177,7 @@ static int recv_some(struct run *r, size_t want, int flags)
 		at = pattern_check(&r->cfg->pattern, r->rx, r->rbuf, (size_t)n);
 		if (at != (size_t)n) {
 			r->res->mismatch_offset = (int64_t)(r->rx + at);
-			run_fail(r, CLIENT_CORRUPT, "echoed byte %llu differs from what was sent",
+			run_fail(r, CLIENT_CORRUPT, 0, "echoed byte %llu differs from what was sent",
 			         (unsigned long long)(r->rx + at));
 			r->rx += at;
 			return -1;
@@ -186,14 +189,14 @@ static int recv_some(struct run *r, size_t want, int flags)
 	if (n == 0) {
 		r->eof = 1;
 		if (!stopping(r))
-			run_fail(r, CLIENT_RESET, "peer closed the connection after %llu of %llu echoed bytes",
+			run_fail(r, CLIENT_RESET, 0, "peer closed the connection after %llu of %llu echoed bytes",
 			         (unsigned long long)r->rx, (unsigned long long)r->total);
 		return -1;
 	}
 	if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 		return stopping(r) ? -1 : 0;
 	if (!stopping(r))
-		run_fail(r, errno_outcome(errno), "recv after %llu echoed bytes: %s",
+		run_fail(r, errno_outcome(errno), errno, "recv after %llu echoed bytes: %s",
 		         (unsigned long long)r->rx, strerror(errno));
 	return -1;
 }
@@ -215,7 +218,7 @@ static unsigned char *round_buffer(struct run *r, size_t len)
 	unsigned char *buf = malloc(len ? len : 1);
 
 	if (!buf)
-		run_fail(r, CLIENT_ERROR, "cannot allocate a %zu-byte send buffer", len);
+		run_fail(r, CLIENT_ERROR, ENOMEM, "cannot allocate a %zu-byte send buffer", len);
 	return buf;
 }
 
@@ -283,7 +286,7 @@ static void mode_split(struct run *r)
 	int rc = pthread_create(&sender, NULL, split_sender, r);
 
 	if (rc != 0) {
-		run_fail(r, CLIENT_ERROR, "pthread_create: %s", strerror(rc));
+		run_fail(r, CLIENT_ERROR, rc, "pthread_create: %s", strerror(rc));
 		return;
 	}
 	sampler_add_worker(&r->smp, sender);
@@ -309,7 +312,7 @@ static void mode_aware(struct run *r)
 	if (!buf)
 		return;
 	if (setsockopt(r->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {
-		run_fail(r, CLIENT_ERROR, "setsockopt SO_SNDTIMEO: %s", strerror(errno));
+		run_fail(r, CLIENT_ERROR, errno, "setsockopt SO_SNDTIMEO: %s", strerror(errno));
 		free(buf);
 		return;
 	}
@@ -324,7 +327,7 @@ static void mode_aware(struct run *r)
 			struct tcpstat t;
 
 			if (st == SOCK_IO_ERROR) {
-				run_fail(r, errno_outcome(errno), "send after %llu bytes: %s",
+				run_fail(r, errno_outcome(errno), errno, "send after %llu bytes: %s",
 				         (unsigned long long)(base + off), strerror(errno));
 				goto out;
 			}
@@ -377,6 +380,7 @@ struct nbrun {
 	unsigned char rbuf[RBUF_SIZE];
 	int failed;
 	enum client_outcome fail_outcome;
+	int fail_errno;
 };
 
 static void nb_fail(struct nbrun *nb, struct nbconn *cn, enum client_outcome o, const char *what,
@@ -385,6 +389,7 @@ static void nb_fail(struct nbrun *nb, struct nbconn *cn, enum client_outcome o, 
 	if (!nb->failed) {
 		nb->failed = 1;
 		nb->fail_outcome = o;
+		nb->fail_errno = e;
 		snprintf(nb->res->detail, sizeof nb->res->detail, "connection %u: %s%s%s",
 		         (unsigned)(cn - nb->conns), what, e ? ": " : "", e ? strerror(e) : "");
 	}
@@ -524,12 +529,24 @@ static void collect_sampler(struct client_result *res, struct sampler *smp)
 	res->bytes_received = atomic_load(&smp->app_recv);
 }
 
+/* Who ended a run that failed with errno e (0: a protocol-level failure). */
+static const char *failure_source(enum client_outcome o, int e)
+{
+	if (o == CLIENT_CORRUPT)
+		return "verification";
+	if (e == ETIMEDOUT)
+		return "stack"; /* TCP_USER_TIMEOUT or the keepalive limit */
+	return o == CLIENT_RESET ? "peer" : "error";
+}
+
 /* Final outcome: completed if everything came back verified; otherwise the
- * deadlock verdict outranks what ended the run (an alarm or the abort). */
+ * deadlock verdict outranks what ended the run (the detector's abort, the
+ * alarm, the local stack's timeout or the peer). */
 static void decide(struct client_result *res, struct sampler *smp, int failed,
-                   enum client_outcome fail_outcome)
+                   enum client_outcome fail_outcome, int fail_errno)
 {
 	enum sampler_verdict v = sampler_verdict(smp);
+	char why[sizeof res->detail];
 
 	if (!failed && v == SAMPLER_RUNNING && res->bytes_received == res->expected) {
 		res->outcome = CLIENT_COMPLETED;
@@ -542,11 +559,18 @@ static void decide(struct client_result *res, struct sampler *smp, int failed,
 		res->ended_by = "verification";
 	} else if (res->det.deadlock) {
 		res->outcome = CLIENT_DEADLOCK;
-		res->ended_by = v == SAMPLER_ALARM ? "alarm" : v == SAMPLER_DEADLOCK ? "detector" : "peer";
+		if (v == SAMPLER_ALARM)
+			res->ended_by = "alarm";
+		else if (v == SAMPLER_DEADLOCK)
+			res->ended_by = "detector";
+		else
+			res->ended_by = failure_source(fail_outcome, fail_errno);
+		/* Keep what ended it ("send ...: Connection timed out") after the verdict. */
+		snprintf(why, sizeof why, "%s", failed && v == SAMPLER_RUNNING ? res->detail : "");
 		snprintf(res->detail, sizeof res->detail,
-		         "probe deadlock: no progress since %.3f s, detected at %.3f s",
+		         "probe deadlock: no progress since %.3f s, detected at %.3f s%s%.120s",
 		         (res->det.onset_us - res->det.start_us) / 1e6,
-		         (res->det.detected_us - res->det.start_us) / 1e6);
+		         (res->det.detected_us - res->det.start_us) / 1e6, why[0] ? "; then " : "", why);
 	} else if (v == SAMPLER_ALARM) {
 		res->outcome = CLIENT_ALARM;
 		res->ended_by = "alarm";
@@ -555,7 +579,7 @@ static void decide(struct client_result *res, struct sampler *smp, int failed,
 		         (unsigned long long)res->expected);
 	} else if (failed) {
 		res->outcome = fail_outcome;
-		res->ended_by = fail_outcome == CLIENT_RESET ? "peer" : "error";
+		res->ended_by = failure_source(fail_outcome, fail_errno);
 	} else {
 		res->outcome = CLIENT_ERROR;
 		res->ended_by = "error";
@@ -632,7 +656,7 @@ static int run_nonblocking(const struct client_cfg *c, const struct sock_addr *a
 	sampler_stop(smp);
 	collect_sampler(res, smp);
 	res->conns_completed = nb->done;
-	decide(res, smp, nb->failed, nb->fail_outcome);
+	decide(res, smp, nb->failed, nb->fail_outcome, nb->fail_errno);
 	rc = 0;
 out_close:
 	for (unsigned i = 0; i < c->parallel; i++) {
@@ -716,7 +740,7 @@ static int run_blocking(const struct client_cfg *c, const struct sock_addr *a,
 	 * a reused descriptor. */
 	sampler_stop(&r->smp);
 	collect_sampler(res, &r->smp);
-	decide(res, &r->smp, r->failed, r->fail_outcome);
+	decide(res, &r->smp, r->failed, r->fail_outcome, r->fail_errno);
 	res->conns_completed = res->outcome == CLIENT_COMPLETED;
 	if (res->outcome == CLIENT_COMPLETED) {
 		shutdown(r->fd, SHUT_WR); /* like the draft: half-close, then close */
