@@ -1,6 +1,7 @@
 /* client: the tcpecho engine: connect, send the payload in one of five I/O modes,
  * verify every echoed byte, watch for probe deadlocks. */
 #include "client.h"
+#include "optutil.h"
 #include "sampler.h"
 #include "sock.h"
 
@@ -36,20 +37,21 @@ static const struct {
 	[CLIENT_ERROR] = { "error", 1 },         [CLIENT_CORRUPT] = { "corrupt", 6 },
 };
 
+#define NMODES (sizeof mode_names / sizeof mode_names[0])
+
 const char *client_mode_name(enum client_mode m)
 {
-	return (unsigned)m < sizeof mode_names / sizeof mode_names[0] ? mode_names[m] : "?";
+	return optutil_name(mode_names, NMODES, (unsigned)m);
 }
 
 int client_mode_parse(const char *s, enum client_mode *out)
 {
-	for (unsigned i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*out = (enum client_mode)i;
-			return 0;
-		}
-	}
-	return -1;
+	int i = optutil_lookup(mode_names, NMODES, s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum client_mode)i;
+	return 0;
 }
 
 const char *client_outcome_name(enum client_outcome o)

@@ -1,5 +1,6 @@
 /* clientopt: tcpecho's command line (the draft's plus long options) into a client_cfg. */
 #include "clientopt.h"
+#include "optutil.h"
 #include "units.h"
 
 #include <getopt.h>
@@ -92,43 +93,6 @@ const char *clientopt_help(void)
 "      4 alarm expired, 5 connection reset or aborted, 6 corrupt echo.\n";
 }
 
-/* Each parse helper writes "--name 'value': cause" on failure. */
-static int bad(char *err, size_t errlen, const char *opt, const char *val, const char *cause)
-{
-	snprintf(err, errlen, "%s '%s': %s", opt, val, cause);
-	return -1;
-}
-
-static int opt_size(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out,
-                    char *err, size_t errlen)
-{
-	char cause[128];
-
-	if (units_parse_size(val, min, max, out, cause, sizeof cause) < 0)
-		return bad(err, errlen, opt, val, cause);
-	return 0;
-}
-
-static int opt_dur(const char *opt, const char *val, uint64_t unit, uint64_t min, uint64_t max,
-                   uint64_t *out, char *err, size_t errlen)
-{
-	char cause[128];
-
-	if (units_parse_duration(val, unit, min, max, out, cause, sizeof cause) < 0)
-		return bad(err, errlen, opt, val, cause);
-	return 0;
-}
-
-static int opt_uint(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out,
-                    char *err, size_t errlen)
-{
-	char cause[128];
-
-	if (units_parse_uint(val, min, max, out, cause, sizeof cause) < 0)
-		return bad(err, errlen, opt, val, cause);
-	return 0;
-}
-
 #define SEC 1000000ull
 #define MAX_BUF (1ull << 30)      /* SO_SNDBUF/SO_RCVBUF take an int */
 #define MAX_PAYLOAD (1ull << 40)
@@ -146,29 +110,25 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 	optind = 0; /* GNU: full re-initialisation, so tests may parse repeatedly */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:a:m:p:th", long_opts, NULL)) != -1) {
-		const char *name = NULL;
-
 		switch (c) {
 		case 'n':
-			if (opt_uint("-n", optarg, 1, 1000000000, &cfg->times, err, errlen) < 0)
+			if (optutil_uint("-n", optarg, 1, 1000000000, &cfg->times, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
 		case 'a':
-			if (opt_dur("-a", optarg, SEC, 0, 100000 * SEC, &cfg->alarm_us, err, errlen) < 0)
+			if (optutil_duration("-a", optarg, SEC, 0, 100000 * SEC, &cfg->alarm_us, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
 		case 'm':
-			if (opt_uint("-m", optarg, 1, MAX_PAYLOAD, &multiple, err, errlen) < 0)
+			if (optutil_uint("-m", optarg, 1, MAX_PAYLOAD, &multiple, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			have_multiple = 1;
 			break;
 		case 'p':
-			if (units_parse_port(optarg, &cfg->port, cause, sizeof cause) < 0) {
-				bad(err, errlen, "--port", optarg, cause);
+			if (optutil_port("--port", optarg, &cfg->port, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
-			}
 			if (cfg->port == 0) {
-				bad(err, errlen, "--port", optarg, "port 0 cannot be connected to");
+				optutil_bad("--port", optarg, "port 0 cannot be connected to", err, errlen);
 				return CLIENTOPT_USAGE;
 			}
 			break;
@@ -180,28 +140,28 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 			return CLIENTOPT_VERSION;
 		case OPT_MODE:
 			if (client_mode_parse(optarg, &cfg->mode) < 0) {
-				bad(err, errlen, "--mode", optarg,
-				    "unknown mode (blocking, nonblocking, chunked, split, aware)");
+				optutil_bad("--mode", optarg,
+				            "unknown mode (blocking, nonblocking, chunked, split, aware)", err, errlen);
 				return CLIENTOPT_USAGE;
 			}
 			break;
 		case OPT_PAYLOAD:
-			if (opt_size("--payload", optarg, 1, MAX_PAYLOAD, &payload, err, errlen) < 0)
+			if (optutil_size("--payload", optarg, 1, MAX_PAYLOAD, &payload, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			have_payload = 1;
 			break;
 		case OPT_CHUNK:
-			if (opt_size("--chunk", optarg, 1, MAX_BUF, &cfg->chunk, err, errlen) < 0)
+			if (optutil_size("--chunk", optarg, 1, MAX_BUF, &cfg->chunk, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			have_chunk = 1;
 			break;
 		case OPT_SNDBUF:
-			if (opt_size("--sndbuf", optarg, 1, MAX_BUF, &v, err, errlen) < 0)
+			if (optutil_size("--sndbuf", optarg, 1, MAX_BUF, &v, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			cfg->sock.sndbuf = (int64_t)v;
 			break;
 		case OPT_RCVBUF:
-			if (opt_size("--rcvbuf", optarg, 1, MAX_BUF, &v, err, errlen) < 0)
+			if (optutil_size("--rcvbuf", optarg, 1, MAX_BUF, &v, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			cfg->sock.rcvbuf = (int64_t)v;
 			break;
@@ -209,29 +169,30 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 			cfg->sock.nodelay = 1;
 			break;
 		case OPT_MAXSEG:
-			if (opt_uint("--maxseg", optarg, 88, 65535, &v, err, errlen) < 0)
+			if (optutil_uint("--maxseg", optarg, 88, 65535, &v, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			cfg->sock.maxseg = (int)v;
 			break;
 		case OPT_USER_TIMEOUT:
-			if (opt_dur("--user-timeout", optarg, SEC, 0, 0x7fffffffull * 1000, &v, err, errlen) < 0)
+			if (optutil_duration("--user-timeout", optarg, SEC, 0, 0x7fffffffull * 1000, &v, err,
+			                     errlen) < 0)
 				return CLIENTOPT_USAGE;
 			cfg->sock.user_timeout_ms = (int64_t)(v / 1000);
 			break;
 		case OPT_KEEPALIVE:
 			if (sockopt_parse_keepalive(optarg, &cfg->sock, cause, sizeof cause) < 0) {
-				bad(err, errlen, "--keepalive", optarg, cause);
+				optutil_bad("--keepalive", optarg, cause, err, errlen);
 				return CLIENTOPT_USAGE;
 			}
 			break;
 		case OPT_STALL:
-			if (opt_dur("--stall-threshold", optarg, SEC, 1000, 3600 * SEC,
-			            &cfg->stall_threshold_us, err, errlen) < 0)
+			if (optutil_duration("--stall-threshold", optarg, SEC, 1000, 3600 * SEC,
+			                     &cfg->stall_threshold_us, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
 		case OPT_SAMPLE:
-			if (opt_dur("--sample-interval", optarg, SEC, 1000, 60 * SEC,
-			            &cfg->sample_interval_us, err, errlen) < 0)
+			if (optutil_duration("--sample-interval", optarg, SEC, 1000, 60 * SEC,
+			                     &cfg->sample_interval_us, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
 		case OPT_NO_ABORT:
@@ -239,7 +200,7 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 			break;
 		case OPT_TIMELINE:
 			if (!*optarg) {
-				bad(err, errlen, "--timeline", optarg, "empty file name");
+				optutil_bad("--timeline", optarg, "empty file name", err, errlen);
 				return CLIENTOPT_USAGE;
 			}
 			cfg->timeline_path = optarg;
@@ -248,36 +209,24 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 			cfg->json = 1;
 			break;
 		case OPT_PARALLEL:
-			if (opt_uint("--parallel", optarg, 1, 100000, &v, err, errlen) < 0)
+			if (optutil_uint("--parallel", optarg, 1, 100000, &v, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			cfg->parallel = (unsigned)v;
 			break;
 		case OPT_CONNECT_TIMEOUT:
-			if (opt_dur("--connect-timeout", optarg, SEC, 1000, 3600 * SEC,
-			            &cfg->connect_timeout_us, err, errlen) < 0)
+			if (optutil_duration("--connect-timeout", optarg, SEC, 1000, 3600 * SEC,
+			                     &cfg->connect_timeout_us, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
 		case OPT_LITERAL:
 			literal = 1;
 			break;
 		case OPT_SEED:
-			if (opt_uint("--seed", optarg, 0, UINT64_MAX, &seed, err, errlen) < 0)
+			if (optutil_uint("--seed", optarg, 0, UINT64_MAX, &seed, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
-		case ':':
-			for (const struct option *o = long_opts; o->name; o++)
-				if (o->val == optopt)
-					name = o->name;
-			if (optopt < 256 && optopt > 0)
-				snprintf(err, errlen, "option -%c needs a value", optopt);
-			else
-				snprintf(err, errlen, "option --%s needs a value", name ? name : "?");
-			return CLIENTOPT_USAGE;
 		default:
-			if (optopt > 0 && optopt < 256)
-				snprintf(err, errlen, "unknown option -%c", optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			optutil_getopt_error(c, long_opts, argv, err, errlen);
 			return CLIENTOPT_USAGE;
 		}
 	}

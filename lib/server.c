@@ -1,4 +1,5 @@
 /* server: echod's engine, an RFC 862 echo server with the draft's modes. */
+#include "optutil.h"
 #include "server_int.h"
 #include "tcpstat.h"
 #include "version.h"
@@ -17,20 +18,21 @@ static const char *const mode_names[] = {
 	[SERVER_STALL] = "stall", [SERVER_SLOW] = "slow",
 };
 
+#define NMODES (sizeof mode_names / sizeof mode_names[0])
+
 const char *server_mode_name(enum server_mode m)
 {
-	return (unsigned)m < sizeof mode_names / sizeof mode_names[0] ? mode_names[m] : "?";
+	return optutil_name(mode_names, NMODES, (unsigned)m);
 }
 
 int server_mode_parse(const char *s, enum server_mode *out)
 {
-	for (unsigned i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*out = (enum server_mode)i;
-			return 0;
-		}
-	}
-	return -1;
+	int i = optutil_lookup(mode_names, NMODES, s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum server_mode)i;
+	return 0;
 }
 
 void server_cfg_init(struct server_cfg *c)

@@ -1,6 +1,6 @@
 /* serveropt: echod's command line into a server_cfg. */
 #include "serveropt.h"
-#include "units.h"
+#include "optutil.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -73,18 +73,14 @@ const char *serveropt_help(void)
 "      --version            print the version\n";
 }
 
-static int bad(char *err, size_t errlen, const char *opt, const char *val, const char *cause)
-{
-	snprintf(err, errlen, "%s '%s': %s", opt, val, cause);
-	return SERVEROPT_USAGE;
-}
-
 #define SEC 1000000ull
+
+/* Value checks: each fails with "--opt 'value': cause" in err. */
+#define CHECK(call) do { if ((call) < 0) return SERVEROPT_USAGE; } while (0)
 
 enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *cfg,
                                       const char **stats_path, char *err, size_t errlen)
 {
-	char cause[128];
 	uint64_t v;
 	int c, have_stall_for = 0, have_rate = 0;
 
@@ -95,12 +91,11 @@ enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *
 	while ((c = getopt_long(argc, argv, ":p:b:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (units_parse_port(optarg, &cfg->port, cause, sizeof cause) < 0)
-				return bad(err, errlen, "--port", optarg, cause);
+			CHECK(optutil_port("--port", optarg, &cfg->port, err, errlen));
 			break;
 		case 'b':
 			if (!*optarg)
-				return bad(err, errlen, "--bind", optarg, "empty address");
+				CHECK(optutil_bad("--bind", optarg, "empty address", err, errlen));
 			cfg->bind_host = optarg;
 			break;
 		case 'h':
@@ -109,87 +104,62 @@ enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *
 			return SERVEROPT_VERSION;
 		case OPT_MODE:
 			if (server_mode_parse(optarg, &cfg->mode) < 0)
-				return bad(err, errlen, "--mode", optarg,
-				           "unknown mode (event, blocking, stall, slow)");
+				CHECK(optutil_bad("--mode", optarg, "unknown mode (event, blocking, stall, slow)",
+				                  err, errlen));
 			break;
 		case OPT_SNDBUF:
+			CHECK(optutil_size("--sndbuf", optarg, 1, 1u << 30, &v, err, errlen));
+			cfg->sock.sndbuf = (int64_t)v;
+			break;
 		case OPT_RCVBUF:
-			if (units_parse_size(optarg, 1, 1u << 30, &v, cause, sizeof cause) < 0)
-				return bad(err, errlen, c == OPT_SNDBUF ? "--sndbuf" : "--rcvbuf", optarg, cause);
-			if (c == OPT_SNDBUF)
-				cfg->sock.sndbuf = (int64_t)v;
-			else
-				cfg->sock.rcvbuf = (int64_t)v;
+			CHECK(optutil_size("--rcvbuf", optarg, 1, 1u << 30, &v, err, errlen));
+			cfg->sock.rcvbuf = (int64_t)v;
 			break;
 		case OPT_APP_BUF:
-			if (units_parse_size(optarg, 1, 1u << 30, &cfg->app_buf, cause, sizeof cause) < 0)
-				return bad(err, errlen, "--app-buf", optarg, cause);
+			CHECK(optutil_size("--app-buf", optarg, 1, 1u << 30, &cfg->app_buf, err, errlen));
 			break;
 		case OPT_OUT_CAP:
-			if (units_parse_size(optarg, 2, 1u << 30, &cfg->out_cap, cause, sizeof cause) < 0)
-				return bad(err, errlen, "--out-cap", optarg, cause);
+			CHECK(optutil_size("--out-cap", optarg, 2, 1u << 30, &cfg->out_cap, err, errlen));
 			break;
 		case OPT_MAX_CONNS:
-			if (units_parse_uint(optarg, 1, 10000000, &v, cause, sizeof cause) < 0)
-				return bad(err, errlen, "--max-conns", optarg, cause);
+			CHECK(optutil_uint("--max-conns", optarg, 1, 10000000, &v, err, errlen));
 			cfg->max_conns = (unsigned)v;
 			break;
 		case OPT_IDLE:
-			if (units_parse_duration(optarg, SEC, 1000, 365 * 86400 * SEC, &cfg->idle_timeout_us,
-			                         cause, sizeof cause) < 0)
-				return bad(err, errlen, "--idle-timeout", optarg, cause);
+			CHECK(optutil_duration("--idle-timeout", optarg, SEC, 1000, 365 * 86400 * SEC,
+			                       &cfg->idle_timeout_us, err, errlen));
 			break;
 		case OPT_RATE:
-			if (units_parse_size(optarg, 1, 1ull << 40, &cfg->rate, cause, sizeof cause) < 0)
-				return bad(err, errlen, "--rate", optarg, cause);
+			CHECK(optutil_size("--rate", optarg, 1, 1ull << 40, &cfg->rate, err, errlen));
 			have_rate = 1;
 			break;
 		case OPT_STALL_FOR:
-			if (units_parse_duration(optarg, SEC, 1000, 365 * 86400 * SEC, &cfg->stall_for_us,
-			                         cause, sizeof cause) < 0)
-				return bad(err, errlen, "--stall-for", optarg, cause);
+			CHECK(optutil_duration("--stall-for", optarg, SEC, 1000, 365 * 86400 * SEC,
+			                       &cfg->stall_for_us, err, errlen));
 			have_stall_for = 1;
 			break;
 		case OPT_MONITOR:
 			cfg->monitor = 1;
 			break;
 		case OPT_STALL:
-			if (units_parse_duration(optarg, SEC, 1000, 3600 * SEC, &cfg->stall_threshold_us,
-			                         cause, sizeof cause) < 0)
-				return bad(err, errlen, "--stall-threshold", optarg, cause);
+			CHECK(optutil_duration("--stall-threshold", optarg, SEC, 1000, 3600 * SEC,
+			                       &cfg->stall_threshold_us, err, errlen));
 			break;
 		case OPT_SAMPLE:
-			if (units_parse_duration(optarg, SEC, 1000, 60 * SEC, &cfg->sample_interval_us,
-			                         cause, sizeof cause) < 0)
-				return bad(err, errlen, "--sample-interval", optarg, cause);
+			CHECK(optutil_duration("--sample-interval", optarg, SEC, 1000, 60 * SEC,
+			                       &cfg->sample_interval_us, err, errlen));
 			break;
 		case OPT_STATS:
 			if (!*optarg)
-				return bad(err, errlen, "--stats", optarg, "empty file name");
+				CHECK(optutil_bad("--stats", optarg, "empty file name", err, errlen));
 			*stats_path = optarg;
 			break;
 		case OPT_BACKLOG:
-			if (units_parse_uint(optarg, 1, 65535, &v, cause, sizeof cause) < 0)
-				return bad(err, errlen, "--backlog", optarg, cause);
+			CHECK(optutil_uint("--backlog", optarg, 1, 65535, &v, err, errlen));
 			cfg->backlog = (int)v;
 			break;
-		case ':':
-			if (optopt > 0 && optopt < 256) {
-				snprintf(err, errlen, "option -%c needs a value", optopt);
-			} else {
-				const char *name = "?";
-
-				for (const struct option *o = long_opts; o->name; o++)
-					if (o->val == optopt)
-						name = o->name;
-				snprintf(err, errlen, "option --%s needs a value", name);
-			}
-			return SERVEROPT_USAGE;
 		default:
-			if (optopt > 0 && optopt < 256)
-				snprintf(err, errlen, "unknown option -%c", optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			optutil_getopt_error(c, long_opts, argv, err, errlen);
 			return SERVEROPT_USAGE;
 		}
 	}
