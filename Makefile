@@ -1,14 +1,14 @@
 # probelock: build, test, demo. Plain make; `make SAN=1 test` for ASan+UBSan.
 
 CC      ?= cc
-PKGS    := libevent libevent_pthreads jansson
+PKGS    := libevent libevent_pthreads jansson libpcap
 SAN     ?= 0
 
 BUILD   := build$(if $(filter 1,$(SAN)),-san,)
 BIN     := $(BUILD)/bin
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-               -Wstrict-prototypes -Wmissing-prototypes -pthread -Ilib
+               -Wstrict-prototypes -Wmissing-prototypes -pthread -Ilib -Iorchestrator
 ifeq ($(SAN),1)
   CFLAGS_OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
   LDSAN      := -fsanitize=address,undefined
@@ -28,7 +28,8 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBA     := $(BUILD)/libprobelock.a
 
-PROGS    := $(BIN)/echod $(BIN)/tcpecho
+PROGS    := $(BIN)/echod $(BIN)/tcpecho $(BIN)/probelock
+ORCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard orchestrator/*.c))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -56,6 +57,10 @@ $(BIN)/tcpecho: $(BUILD)/client/tcpecho.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BIN)/probelock: $(ORCH_OBJS) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -69,4 +74,4 @@ test: deps
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/server/echod.d $(BUILD)/client/tcpecho.d
+-include $(LIB_OBJS:.o=.d) $(ORCH_OBJS:.o=.d) $(BUILD)/server/echod.d $(BUILD)/client/tcpecho.d

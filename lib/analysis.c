@@ -1,0 +1,375 @@
+/* analysis: a capture file in, per connection and direction the Wireshark
+ * flags, the stall intervals with causes, and excerpts around stall onsets out. */
+#include "analysis.h"
+#include "pcapin.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+double analysis_rel_s(const struct analysis *an, int64_t t_ns)
+{
+	return (double)(t_ns - an->first_ns) / 1e9;
+}
+
+static void free_conn_state(void *p)
+{
+	struct conn_state *cs = p;
+
+	stall_free(&cs->st);
+	free(cs->ex);
+	free(cs);
+}
+
+static void exline_from(struct exline *l, const struct tcpana_pkt *p)
+{
+	l->t_ns = p->t_ns;
+	l->num = p->num;
+	l->dir = p->dir;
+	l->thflags = p->thflags;
+	l->seq_rel = p->seq_rel;
+	l->seglen = p->seglen;
+	l->ack_rel = p->ack_rel;
+	l->win = p->win_scaled;
+	l->aflags = p->aflags;
+}
+
+/* Keeps the segments before the last progress (ring) and after it (cur). */
+static void excerpt_track(struct conn_state *cs, const struct tcpana_pkt *p, int progress)
+{
+	struct exline l;
+
+	exline_from(&l, p);
+	if (progress) {
+		cs->cur_started = 0;
+	} else if (!cs->cur_started) {
+		/* First segment after the last progress: the pre-onset part is the
+		 * ring as it stands. */
+		unsigned k = cs->ring_n < EXCERPT_PRE ? cs->ring_n : EXCERPT_PRE;
+
+		cs->cur.n = 0;
+		for (unsigned i = 0; i < k; i++)
+			cs->cur.l[cs->cur.n++] = cs->ring[(cs->ring_n - k + i) % EXCERPT_PRE];
+		cs->cur.onset = k ? k - 1 : 0;
+		cs->cur_started = 1;
+	}
+	if (cs->cur_started && cs->cur.n < EXCERPT_PRE + EXCERPT_POST)
+		cs->cur.l[cs->cur.n++] = l;
+	cs->ring[cs->ring_n++ % EXCERPT_PRE] = l;
+}
+
+static int keep_excerpt(struct conn_state *cs)
+{
+	struct excerpt *v = realloc(cs->ex, cs->st.n * sizeof *v);
+
+	if (!v)
+		return -1;
+	cs->ex = v;
+	v[cs->st.n - 1] = cs->cur;
+	if (!cs->cur_started)
+		v[cs->st.n - 1].n = 0;
+	return 0;
+}
+
+struct analysis *analysis_run(const char *path, const struct analysis_cfg *cfg, char *err,
+                              size_t errlen)
+{
+	struct pcapin *in = pcapin_open(path, err, errlen);
+	struct analysis *an;
+	struct tcpseg s;
+	int rc;
+
+	if (!in)
+		return NULL;
+	an = calloc(1, sizeof *an);
+	if (!an || !(an->ta = tcpana_new())) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(an);
+		pcapin_close(in);
+		return NULL;
+	}
+	an->cfg = *cfg;
+	snprintf(an->path, sizeof an->path, "%s", path);
+	snprintf(an->linktype, sizeof an->linktype, "%s", pcapin_linktype(in));
+	an->snaplen = pcapin_snaplen(in);
+	while ((rc = pcapin_next(in, &s, an->read_error, sizeof an->read_error)) == 1) {
+		struct tcpana_pkt p;
+		struct conn_state *cs;
+		int progress, closed;
+
+		if (!an->segments)
+			an->first_ns = s.t_ns;
+		an->last_ns = s.t_ns;
+		an->segments++;
+		if (tcpana_feed(an->ta, &s, &p) < 0)
+			goto oom;
+		cs = p.conn->user;
+		if (!cs) {
+			cs = calloc(1, sizeof *cs);
+			if (!cs)
+				goto oom;
+			stall_init(&cs->st, cfg->stall_threshold_ns);
+			p.conn->user = cs;
+		}
+		progress = stall_is_progress(&cs->st, &p);
+		if (cfg->excerpt)
+			excerpt_track(cs, &p, progress && !(p.thflags & TH_RST));
+		closed = stall_feed(&cs->st, &p);
+		if (closed < 0)
+			goto oom;
+		if (closed && cfg->excerpt && keep_excerpt(cs) < 0)
+			goto oom;
+	}
+	an->packets = pcapin_packets(in);
+	for (int i = 0; i < PCAPIN_NSKIP; i++)
+		an->skipped[i] = pcapin_skipped(in, (enum pcapin_skip)i);
+	for (size_t i = 0; i < tcpana_nconns(an->ta); i++) {
+		struct tcpana_conn *c = tcpana_conn(an->ta, i);
+		struct conn_state *cs = c->user;
+
+		if (stall_finish(&cs->st, an->last_ns) > 0 && cfg->excerpt && keep_excerpt(cs) < 0)
+			goto oom;
+	}
+	pcapin_close(in);
+	if (rc < 0 && an->packets == 0) {
+		snprintf(err, errlen, "%s", an->read_error);
+		analysis_free(an);
+		return NULL;
+	}
+	return an;
+oom:
+	snprintf(err, errlen, "%s: out of memory after %llu packets", path,
+	         (unsigned long long)pcapin_packets(in));
+	pcapin_close(in);
+	analysis_free(an);
+	return NULL;
+}
+
+void analysis_free(struct analysis *an)
+{
+	if (!an)
+		return;
+	tcpana_free(an->ta, free_conn_state);
+	free(an);
+}
+
+static const char *ws_str(int ws, char *buf, size_t len)
+{
+	if (ws == TA_WS_UNKNOWN)
+		return "unknown";
+	if (ws == TA_WS_NONE)
+		return "none";
+	snprintf(buf, len, "%d", ws);
+	return buf;
+}
+
+static json_t *flags_json(const struct tcpana_dir *d)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < TA_NFLAGS; i++)
+		json_object_set_new(o, tcpana_flag_name((enum tcpana_flag)i), json_integer((json_int_t)d->counts[i]));
+	return o;
+}
+
+static json_t *backoff_json(const struct stall_dir *d)
+{
+	json_t *a = json_array();
+	unsigned n = d->probes < STALL_MAX_PROBE_TIMES ? d->probes : STALL_MAX_PROBE_TIMES;
+
+	for (unsigned i = 1; i < n; i++)
+		json_array_append_new(a, json_real((double)(d->probe_t[i] - d->probe_t[i - 1]) / 1e9));
+	return a;
+}
+
+static json_t *stall_json(const struct analysis *an, const struct stall *s)
+{
+	return json_pack("{s:s, s:f, s:o, s:f, s:b, s:s, s:{s:i, s:i}, s:{s:i, s:i}, s:{s:i, s:i},"
+	                 " s:{s:o, s:o}, s:{s:b, s:b}}",
+	                 "cause", stall_cause_name(s->cause),
+	                 "start_s", analysis_rel_s(an, s->start_ns),
+	                 "end_s", s->open ? json_null() : json_real(analysis_rel_s(an, s->end_ns)),
+	                 "duration_s", (double)(s->end_ns - s->start_ns) / 1e9,
+	                 "open", s->open,
+	                 "ended_by", s->open ? "capture_end" : s->ended_by_rst ? "rst" : "progress",
+	                 "probes", "a_to_b", (json_int_t)s->dir[0].probes, "b_to_a", (json_int_t)s->dir[1].probes,
+	                 "probes_answered", "a_to_b", (json_int_t)s->dir[0].answered,
+	                 "b_to_a", (json_int_t)s->dir[1].answered,
+	                 "retransmissions", "a_to_b", (json_int_t)s->dir[0].retrans,
+	                 "b_to_a", (json_int_t)s->dir[1].retrans,
+	                 "backoff_s", "a_to_b", backoff_json(&s->dir[0]), "b_to_a", backoff_json(&s->dir[1]),
+	                 "zero_window", "a", s->dir[0].zero_window, "b", s->dir[1].zero_window);
+}
+
+static json_t *conn_json(const struct analysis *an, const struct tcpana_conn *c)
+{
+	const struct conn_state *cs = c->user;
+	char a[80], b[80], w0[8], w1[8];
+	json_t *stalls = json_array();
+
+	for (size_t i = 0; i < cs->st.n; i++)
+		json_array_append_new(stalls, stall_json(an, &cs->st.v[i]));
+	return json_pack("{s:i, s:s, s:s, s:o, s:b, s:f, s:f, s:I, s:b, s:{s:s, s:s},"
+	                 " s:{s:{s:I, s:I, s:o}, s:{s:I, s:I, s:o}}, s:o}",
+	                 "id", (json_int_t)c->id,
+	                 "a", tcpana_endpoint(c, 0, a, sizeof a),
+	                 "b", tcpana_endpoint(c, 1, b, sizeof b),
+	                 "client", c->syn_dir < 0 ? json_null() : json_string(c->syn_dir == 0 ? "a" : "b"),
+	                 "syn_seen", c->syn_dir >= 0,
+	                 "start_s", analysis_rel_s(an, c->first_t),
+	                 "end_s", analysis_rel_s(an, c->last_t),
+	                 "packets", (json_int_t)c->packets,
+	                 "reset", c->reset,
+	                 "window_scale", "a", ws_str(c->d[0].win_scale, w0, sizeof w0),
+	                 "b", ws_str(c->d[1].win_scale, w1, sizeof w1),
+	                 "directions",
+	                 "a_to_b", "packets", (json_int_t)c->d[0].packets,
+	                 "payload_bytes", (json_int_t)c->d[0].payload_bytes, "flags", flags_json(&c->d[0]),
+	                 "b_to_a", "packets", (json_int_t)c->d[1].packets,
+	                 "payload_bytes", (json_int_t)c->d[1].payload_bytes, "flags", flags_json(&c->d[1]),
+	                 "stalls", stalls);
+}
+
+json_t *analysis_to_json(const struct analysis *an)
+{
+	json_t *conns = json_array(), *skipped = json_object(), *totals = json_object();
+	uint64_t tot[TA_NFLAGS] = { 0 };
+
+	for (size_t i = 0; i < tcpana_nconns(an->ta); i++) {
+		const struct tcpana_conn *c = tcpana_conn(an->ta, i);
+
+		json_array_append_new(conns, conn_json(an, c));
+		for (int f = 0; f < TA_NFLAGS; f++)
+			tot[f] += c->d[0].counts[f] + c->d[1].counts[f];
+	}
+	for (int f = 0; f < TA_NFLAGS; f++)
+		json_object_set_new(totals, tcpana_flag_name((enum tcpana_flag)f), json_integer((json_int_t)tot[f]));
+	for (int k = 1; k < PCAPIN_NSKIP; k++)
+		json_object_set_new(skipped, pcapin_skip_name((enum pcapin_skip)k),
+		                    json_integer((json_int_t)an->skipped[k]));
+	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:o, s:o, s:f, s:f, s:o, s:o}",
+	                 "file", an->path,
+	                 "link_type", an->linktype,
+	                 "snaplen", an->snaplen,
+	                 "packets", (json_int_t)an->packets,
+	                 "tcp_segments", (json_int_t)an->segments,
+	                 "skipped", skipped,
+	                 "read_error", an->read_error[0] ? json_string(an->read_error) : json_null(),
+	                 "stall_threshold_s", (double)an->cfg.stall_threshold_ns / 1e9,
+	                 "duration_s", an->segments ? analysis_rel_s(an, an->last_ns) : 0.0,
+	                 "flags_total", totals,
+	                 "connections", conns);
+}
+
+void analysis_print(const struct analysis *an, FILE *out)
+{
+	fprintf(out, "%s: %llu packets, %llu TCP segments, %zu connections, link %s, snaplen %d, %.3f s\n",
+	        an->path, (unsigned long long)an->packets, (unsigned long long)an->segments,
+	        tcpana_nconns(an->ta), an->linktype, an->snaplen,
+	        an->segments ? analysis_rel_s(an, an->last_ns) : 0.0);
+	if (an->read_error[0])
+		fprintf(out, "  warning: read stopped early: %s\n", an->read_error);
+	for (int k = 1; k < PCAPIN_NSKIP; k++)
+		if (an->skipped[k])
+			fprintf(out, "  skipped %llu packets: %s\n", (unsigned long long)an->skipped[k],
+			        pcapin_skip_name((enum pcapin_skip)k));
+	for (size_t i = 0; i < tcpana_nconns(an->ta); i++) {
+		const struct tcpana_conn *c = tcpana_conn(an->ta, i);
+		const struct conn_state *cs = c->user;
+		char a[80], b[80], w0[8], w1[8];
+
+		fprintf(out, "\nconnection %u: A %s%s <-> B %s%s, %llu packets, %.3f..%.3f s%s\n", c->id,
+		        tcpana_endpoint(c, 0, a, sizeof a), c->syn_dir == 0 ? " (client)" : "",
+		        tcpana_endpoint(c, 1, b, sizeof b), c->syn_dir == 1 ? " (client)" : "",
+		        (unsigned long long)c->packets, analysis_rel_s(an, c->first_t),
+		        analysis_rel_s(an, c->last_t), c->reset ? ", reset" : "");
+		fprintf(out, "  window scale A %s, B %s%s\n", ws_str(c->d[0].win_scale, w0, sizeof w0),
+		        ws_str(c->d[1].win_scale, w1, sizeof w1),
+		        c->syn_dir < 0 ? " (no SYN captured: window_full is not evaluated)" : "");
+		fprintf(out, "  %-26s %8s %8s\n", "flag", "A->B", "B->A");
+		for (int f = 0; f < TA_NFLAGS; f++)
+			if (c->d[0].counts[f] || c->d[1].counts[f])
+				fprintf(out, "  %-26s %8llu %8llu\n", tcpana_flag_name((enum tcpana_flag)f),
+				        (unsigned long long)c->d[0].counts[f], (unsigned long long)c->d[1].counts[f]);
+		if (cs->st.n == 0)
+			fprintf(out, "  no stalls of %.3f s or more\n", (double)an->cfg.stall_threshold_ns / 1e9);
+		for (size_t k = 0; k < cs->st.n; k++) {
+			const struct stall *s = &cs->st.v[k];
+
+			fprintf(out, "  stall %zu: %s from %.3f s, %s%.3f s%s; probes A->B %u (answered %u), "
+			        "B->A %u (answered %u); retransmissions A->B %u, B->A %u\n",
+			        k + 1, stall_cause_name(s->cause), analysis_rel_s(an, s->start_ns),
+			        s->open ? "open, at least " : "", (double)(s->end_ns - s->start_ns) / 1e9,
+			        s->ended_by_rst ? ", ended by RST" : "", s->dir[0].probes, s->dir[0].answered,
+			        s->dir[1].probes, s->dir[1].answered, s->dir[0].retrans, s->dir[1].retrans);
+			for (int d = 0; d < 2; d++) {
+				unsigned n = s->dir[d].probes < STALL_MAX_PROBE_TIMES ? s->dir[d].probes
+				                                                      : STALL_MAX_PROBE_TIMES;
+
+				if (n < 2)
+					continue;
+				fprintf(out, "    probe intervals %s:", d ? "B->A" : "A->B");
+				for (unsigned j = 1; j < n; j++)
+					fprintf(out, " %.3f", (double)(s->dir[d].probe_t[j] - s->dir[d].probe_t[j - 1]) / 1e9);
+				fputs(" s\n", out);
+			}
+		}
+	}
+}
+
+static void flags_str(uint16_t f, char *buf)
+{
+	char *p = buf;
+
+	if (f & TH_SYN)
+		*p++ = 'S';
+	if (f & TH_FIN)
+		*p++ = 'F';
+	if (f & TH_RST)
+		*p++ = 'R';
+	if (f & TH_PUSH)
+		*p++ = 'P';
+	if (p == buf)
+		*p++ = '.';
+	*p = 0;
+}
+
+static void print_exline(const struct analysis *an, FILE *out, const struct exline *l, int mark)
+{
+	char fl[8];
+	int first = 1;
+
+	flags_str(l->thflags, fl);
+	fprintf(out, "%s %10.6f %s: %s %u:%u(%u)", mark ? ">" : " ", analysis_rel_s(an, l->t_ns),
+	        l->dir ? "B > A" : "A > B", fl, l->seq_rel, l->seq_rel + l->seglen, l->seglen);
+	if (l->thflags & TH_ACK)
+		fprintf(out, " ack %u", l->ack_rel);
+	fprintf(out, " win %u", l->win);
+	for (int f = 0; f < TA_NFLAGS; f++) {
+		if (f == TA_SYN || f == TA_FIN || f == TA_RST || !(l->aflags & TA_BIT(f)))
+			continue;
+		fprintf(out, "%s%s", first ? "  [" : ", ", tcpana_flag_name((enum tcpana_flag)f));
+		first = 0;
+	}
+	fputs(first ? "\n" : "]\n", out);
+}
+
+void analysis_print_excerpts(const struct analysis *an, FILE *out)
+{
+	for (size_t i = 0; i < tcpana_nconns(an->ta); i++) {
+		const struct tcpana_conn *c = tcpana_conn(an->ta, i);
+		const struct conn_state *cs = c->user;
+		char a[80], b[80];
+
+		for (size_t k = 0; cs->ex && k < cs->st.n; k++) {
+			const struct excerpt *e = &cs->ex[k];
+			const struct stall *s = &cs->st.v[k];
+
+			fprintf(out, "\nconnection %u, stall %zu (%s, from %.3f s); A = %s, B = %s;"
+			        " relative seq/ack, '>' marks the last progress:\n",
+			        c->id, k + 1, stall_cause_name(s->cause), analysis_rel_s(an, s->start_ns),
+			        tcpana_endpoint(c, 0, a, sizeof a), tcpana_endpoint(c, 1, b, sizeof b));
+			for (unsigned j = 0; j < e->n; j++)
+				print_exline(an, out, &e->l[j], j == e->onset);
+		}
+	}
+}

@@ -1,0 +1,76 @@
+/* analysis: a capture file in, per connection and direction the Wireshark
+ * flags, the stall intervals with causes, and excerpts around stall onsets out. */
+#ifndef PROBELOCK_ANALYSIS_H
+#define PROBELOCK_ANALYSIS_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stall.h"
+#include "tcpana.h"
+
+struct analysis_cfg {
+	int64_t stall_threshold_ns;
+	int excerpt;               /* keep the segments around each stall onset */
+};
+
+/* One segment as the excerpt shows it. */
+struct exline {
+	int64_t t_ns;
+	uint64_t num;
+	int dir;
+	uint16_t thflags;
+	uint32_t seq_rel, seglen, ack_rel, win;
+	uint32_t aflags;
+};
+
+#define EXCERPT_PRE 8
+#define EXCERPT_POST 16
+
+struct excerpt {
+	struct exline l[EXCERPT_PRE + EXCERPT_POST];
+	unsigned n;
+	unsigned onset;            /* index of the last progress segment */
+};
+
+/* Per connection, hung on tcpana_conn.user. */
+struct conn_state {
+	struct stall_tracker st;
+	struct excerpt *ex;        /* one per stall, when excerpts are kept */
+	/* excerpt capture since the last progress */
+	struct exline ring[EXCERPT_PRE];
+	unsigned ring_n;
+	struct excerpt cur;
+	int cur_started;
+};
+
+struct analysis {
+	struct analysis_cfg cfg;
+	char path[512];
+	char linktype[32];
+	int snaplen;
+	uint64_t packets, segments;
+	uint64_t skipped[PCAPIN_NSKIP];
+	int64_t first_ns, last_ns;
+	char read_error[600];      /* empty when the whole file was read */
+	struct tcpana *ta;
+};
+
+/* Analyses the file. Returns the result (to free with analysis_free), or NULL
+ * when nothing could be read (err: "PATH: offset N: cause"). A file that
+ * fails part way gives a result with read_error set. */
+struct analysis *analysis_run(const char *path, const struct analysis_cfg *cfg, char *err,
+                              size_t errlen);
+void analysis_free(struct analysis *an);
+
+/* The document of DESIGN.md "Capture analysis" (new reference). */
+json_t *analysis_to_json(const struct analysis *an);
+/* Text summary, and the tcpdump-style excerpts around each stall onset. */
+void analysis_print(const struct analysis *an, FILE *out);
+void analysis_print_excerpts(const struct analysis *an, FILE *out);
+
+/* Seconds since the first packet of the capture. */
+double analysis_rel_s(const struct analysis *an, int64_t t_ns);
+
+#endif

@@ -1,0 +1,292 @@
+/* plot: time-sequence graphs (gnuplot) of the connections of an analysed capture. */
+#include "plot.h"
+#include "pcapin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct pconn {
+	const struct tcpana_conn *c;
+	FILE *f[2];
+};
+
+static int mkdir_p(const char *dir, char *err, size_t errlen)
+{
+	char tmp[1024];
+
+	snprintf(tmp, sizeof tmp, "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "mkdir %s: %s", tmp, strerror(errno));
+	return -1;
+}
+
+int plot_run_gnuplot(const char *dir, const char *script, char *err, size_t errlen)
+{
+	char log[1200];
+	pid_t pid;
+	int st, fd;
+
+	snprintf(log, sizeof log, "%s/gnuplot.log", dir);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (chdir(dir) < 0)
+			_exit(126);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			dup2(fd, 1);
+		}
+		execlp("gnuplot", "gnuplot", script, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+		snprintf(err, errlen, "gnuplot not found (install gnuplot-nox)");
+		return -1;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		snprintf(err, errlen, "gnuplot %s failed: see %s", script, log);
+		return -1;
+	}
+	unlink(log);
+	return 0;
+}
+
+/* Connections to draw: stalled ones first, then by packet count. */
+static int by_interest(const void *x, const void *y)
+{
+	const struct tcpana_conn *a = *(const struct tcpana_conn *const *)x;
+	const struct tcpana_conn *b = *(const struct tcpana_conn *const *)y;
+	const struct conn_state *sa = a->user, *sb = b->user;
+
+	if ((sa->st.n > 0) != (sb->st.n > 0))
+		return sb->st.n > 0 ? 1 : -1;
+	if (a->packets != b->packets)
+		return a->packets < b->packets ? 1 : -1;
+	return a->id < b->id ? -1 : 1;
+}
+
+static const char *cause_color(enum stall_cause c)
+{
+	switch (c) {
+	case STALL_PROBE_DEADLOCK: return "#f4a6a6";
+	case STALL_RECEIVER: return "#f9d98c";
+	case STALL_SILENT_PEER: return "#b8c7f0";
+	case STALL_ABORT: return "#d0d0d0";
+	default: return "#e8e8e8";
+	}
+}
+
+/* The plot commands of one panel: row 0/1 the time-sequence of direction
+ * A->B / B->A, row 2 the windows both sides advertise. */
+static void panel(FILE *f, unsigned id, int row)
+{
+	if (row == 2) {
+		fprintf(f, "set key top right\nset ylabel 'advertised window (bytes)'\n"
+		           "plot 'conn-%u-a.dat' using 1:5 with steps lw 2 lc rgb '#1f5fbf' title 'window advertised by A', \\\n"
+		           "     'conn-%u-b.dat' using 1:5 with steps lw 2 lc rgb '#e07b00' title 'window advertised by B', \\\n"
+		           "     'conn-%u-a.dat' using 1:($6 != 0 ? 0 : 1/0) with points pt 7 ps 1.2 lc rgb '#1f5fbf' title 'probes A->B', \\\n"
+		           "     'conn-%u-b.dat' using 1:($6 != 0 ? 0 : 1/0) with points pt 5 ps 1 lc rgb '#e07b00' title 'probes B->A'\n",
+		        id, id, id, id);
+		return;
+	}
+	char me = row ? 'b' : 'a', peer = row ? 'a' : 'b';
+	const char *src = row ? "B" : "A", *dst = row ? "A" : "B";
+
+	fprintf(f, "set key bottom right\nset ylabel 'relative sequence number %s->%s (bytes)'\n", src,
+	        dst);
+	fprintf(f, "plot 'conn-%u-%c.dat' using 1:($3>0 ? $2 : 1/0):(0):3 with vectors nohead lw 2 "
+	           "lc rgb '#1f5fbf' title 'data %s->%s', \\\n"
+	           "     'conn-%u-%c.dat' using 1:4 with steps lw 1.5 lc rgb '#2a9d2a' title 'ACK from %s', \\\n"
+	           "     'conn-%u-%c.dat' using 1:($4+$5) with steps lw 1.5 dt 2 lc rgb '#d62728' "
+	           "title 'window edge advertised by %s', \\\n"
+	           "     'conn-%u-%c.dat' using 1:($6 != 0 ? $2 : 1/0) with points pt 7 ps 1.2 lc rgb '#000000' "
+	           "title 'probes %s->%s', \\\n"
+	           "     'conn-%u-%c.dat' using 1:($8 != 0 ? $2 : 1/0) with points pt 2 ps 1.2 lc rgb '#9400d3' "
+	           "title 'retransmissions'\n",
+	        id, me, src, dst, id, peer, dst, id, peer, dst, id, me, src, dst, id, me);
+}
+
+static int write_script(const struct analysis *an, const struct tcpana_conn *c, const char *dir,
+                        char *err, size_t errlen)
+{
+	const struct conn_state *cs = c->user;
+	double z0 = analysis_rel_s(an, c->first_t), z1 = 0;
+	int zoom = cs->st.n > 0;
+	char path[1200], ep[2][80];
+	FILE *f;
+
+	if (zoom) {
+		/* Zoom on the first stall's onset: what led to it and its first probes. */
+		const struct stall *s = &cs->st.v[0];
+		double on = analysis_rel_s(an, s->start_ns), len = (double)(s->end_ns - s->start_ns) / 1e9;
+
+		z0 = on - (on - z0 > 1.0 ? 1.0 : on - z0);
+		z1 = on + 3 * (on - z0) + 0.25; /* the run-up at a third of the width, first probes in view */
+		if (z1 > on + len)
+			z1 = on + len;
+		zoom = z1 > z0;
+	}
+	snprintf(path, sizeof path, "%s/conn-%u.gp", dir, c->id);
+	f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	tcpana_endpoint(c, 0, ep[0], sizeof ep[0]);
+	tcpana_endpoint(c, 1, ep[1], sizeof ep[1]);
+	fprintf(f, "# Time-sequence graph of connection %u of %s (probelock analyze --plot).\n"
+	           "# Columns of conn-%u-a.dat / -b.dat (one line per segment of A->B / B->A):\n"
+	           "# 1 time s, 2 relative seq, 3 payload bytes, 4 relative ack, 5 window bytes,\n"
+	           "# 6 probe (keep_alive or zero_window_probe), 7 zero_window, 8 retransmission\n",
+	        c->id, an->path, c->id);
+	fprintf(f, "set terminal pngcairo noenhanced size %d,1200 font 'sans,10'\n"
+	           "set output 'conn-%u.png'\n"
+	           "set grid\nset key top left opaque box font ',9'\n"
+	           "set xlabel 'time since capture start (s)'\n"
+	           "set format y '%%.0f'\n",
+	        zoom ? 1800 : 1100, c->id);
+	for (size_t k = 0; k < cs->st.n; k++) {
+		const struct stall *s = &cs->st.v[k];
+
+		fprintf(f, "set object %zu rect from %.6f, graph 0 to %.6f, graph 1 behind "
+		           "fillcolor rgb '%s' fillstyle solid 0.5 noborder\n",
+		        k + 1, analysis_rel_s(an, s->start_ns), analysis_rel_s(an, s->end_ns),
+		        cause_color(s->cause));
+		fprintf(f, "set label %zu '%s' at %.6f, graph 0.5 front font ',9' rotate by 90\n", k + 1,
+		        stall_cause_name(s->cause), analysis_rel_s(an, s->start_ns));
+	}
+	fprintf(f, "set multiplot layout 3,%d title 'connection %u: A %s, B %s; stalls shaded%s'\n",
+	        zoom ? 2 : 1, c->id, ep[0], ep[1], zoom ? "; left: zoom on the first stall onset, right: whole connection" : "");
+	for (int row = 0; row < 3; row++) {
+		if (zoom) {
+			fprintf(f, "set xrange [%.6f:%.6f]\n", z0, z1);
+			panel(f, c->id, row);
+			fprintf(f, "set xrange [*:*]\n");
+		}
+		panel(f, c->id, row);
+	}
+	fprintf(f, "unset multiplot\n");
+	if (fclose(f) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int plot_connections(const struct analysis *an, const char *dir, char *err, size_t errlen)
+{
+	size_t n = tcpana_nconns(an->ta), k;
+	const struct tcpana_conn **order;
+	struct pconn *pc = NULL;
+	struct pcapin *in = NULL;
+	struct tcpana *ta = NULL;
+	struct tcpseg s;
+	char path[1200], script[64];
+	int rc = -1, r;
+
+	if (mkdir_p(dir, err, errlen) < 0)
+		return -1;
+	order = calloc(n ? n : 1, sizeof *order);
+	pc = calloc(PLOT_MAX_CONNS, sizeof *pc);
+	if (!order || !pc) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = tcpana_conn(an->ta, i);
+	qsort(order, n, sizeof *order, by_interest);
+	k = n < PLOT_MAX_CONNS ? n : PLOT_MAX_CONNS;
+	for (size_t i = 0; i < k; i++) {
+		pc[i].c = order[i];
+		for (int d = 0; d < 2; d++) {
+			snprintf(path, sizeof path, "%s/conn-%u-%c.dat", dir, order[i]->id, d ? 'b' : 'a');
+			pc[i].f[d] = fopen(path, "w");
+			if (!pc[i].f[d]) {
+				snprintf(err, errlen, "%s: %s", path, strerror(errno));
+				goto out;
+			}
+			fprintf(pc[i].f[d], "# t_s seq_rel len ack_rel win probe zero_window retransmission\n");
+		}
+	}
+	/* Second pass: the same analysis again, now writing a line per segment
+	 * of the chosen connections (connection ids are assigned in the same
+	 * order, so they match the first pass). */
+	in = pcapin_open(an->path, err, errlen);
+	ta = tcpana_new();
+	if (!in || !ta) {
+		if (ta == NULL)
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	while ((r = pcapin_next(in, &s, err, errlen)) == 1) {
+		struct tcpana_pkt p;
+
+		if (tcpana_feed(ta, &s, &p) < 0) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < k; i++) {
+			if (pc[i].c->id != p.conn->id)
+				continue;
+			fprintf(pc[i].f[p.dir], "%.6f %u %u %u %u %d %d %d\n", analysis_rel_s(an, p.t_ns),
+			        p.seq_rel, p.seglen, p.ack_rel, p.win_scaled,
+			        !!(p.aflags & (TA_BIT(TA_KEEP_ALIVE) | TA_BIT(TA_ZERO_WINDOW_PROBE))),
+			        !!(p.aflags & TA_BIT(TA_ZERO_WINDOW)), !!(p.aflags & TA_BIT(TA_RETRANSMISSION)));
+			break;
+		}
+	}
+	for (size_t i = 0; i < k; i++) {
+		for (int d = 0; d < 2; d++) {
+			int bad = fclose(pc[i].f[d]) != 0;
+
+			pc[i].f[d] = NULL;
+			if (bad) {
+				snprintf(err, errlen, "%s: write error", dir);
+				goto out;
+			}
+		}
+		if (write_script(an, pc[i].c, dir, err, errlen) < 0)
+			goto out;
+		snprintf(script, sizeof script, "conn-%u.gp", pc[i].c->id);
+		if (plot_run_gnuplot(dir, script, err, errlen) < 0)
+			goto out;
+	}
+	rc = (int)k;
+out:
+	for (size_t i = 0; pc && i < PLOT_MAX_CONNS; i++)
+		for (int d = 0; d < 2; d++)
+			if (pc[i].f[d])
+				fclose(pc[i].f[d]);
+	if (in)
+		pcapin_close(in);
+	tcpana_free(ta, NULL);
+	free(order);
+	free(pc);
+	return rc;
+}

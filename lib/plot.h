@@ -1,0 +1,22 @@
+/* plot: time-sequence graphs (gnuplot) of the connections of an analysed capture. */
+#ifndef PROBELOCK_PLOT_H
+#define PROBELOCK_PLOT_H
+
+#include <stddef.h>
+
+#include "analysis.h"
+
+#define PLOT_MAX_CONNS 32
+
+/* Writes into dir (created if missing), for each connection (the ones with
+ * stalls first, at most PLOT_MAX_CONNS): conn-N-a.dat and conn-N-b.dat (one
+ * line per segment of each direction), conn-N.gp, and runs gnuplot to render
+ * conn-N.png: per direction, data segments, the peer's ACK line and the edge
+ * of its advertised window, probes marked, stalls shaded. Reads the capture a
+ * second time. Returns the number of graphs, or -1 with err. */
+int plot_connections(const struct analysis *an, const char *dir, char *err, size_t errlen);
+
+/* Runs "gnuplot script" in dir; returns 0 or -1 with err (gnuplot's message). */
+int plot_run_gnuplot(const char *dir, const char *script, char *err, size_t errlen);
+
+#endif

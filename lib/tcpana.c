@@ -1,0 +1,447 @@
+/* tcpana: per-connection, per-direction TCP analysis with the rules, names and
+ * evaluation order of Wireshark's tcp_analyze_sequence_number(); streaming:
+ * state grows with connections, never with packets. */
+#include "tcpana.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static const char *const flag_names[TA_NFLAGS] = {
+	[TA_ZERO_WINDOW] = "zero_window",
+	[TA_ZERO_WINDOW_PROBE] = "zero_window_probe",
+	[TA_ZERO_WINDOW_PROBE_ACK] = "zero_window_probe_ack",
+	[TA_LOST_SEGMENT] = "lost_segment",
+	[TA_KEEP_ALIVE] = "keep_alive",
+	[TA_WINDOW_UPDATE] = "window_update",
+	[TA_WINDOW_FULL] = "window_full",
+	[TA_KEEP_ALIVE_ACK] = "keep_alive_ack",
+	[TA_DUPLICATE_ACK] = "duplicate_ack",
+	[TA_ACK_LOST_SEGMENT] = "ack_lost_segment",
+	[TA_RETRANSMISSION] = "retransmission",
+	[TA_FAST_RETRANSMISSION] = "fast_retransmission",
+	[TA_SPURIOUS_RETRANSMISSION] = "spurious_retransmission",
+	[TA_OUT_OF_ORDER] = "out_of_order",
+	[TA_RST] = "rst",
+	[TA_SYN] = "syn",
+	[TA_FIN] = "fin",
+};
+
+const char *tcpana_flag_name(enum tcpana_flag f)
+{
+	return (unsigned)f < TA_NFLAGS ? flag_names[f] : "?";
+}
+
+struct tcpana {
+	struct tcpana_conn **buckets;
+	size_t nbuckets;
+	struct tcpana_conn **conns;
+	size_t n, cap;
+};
+
+/* Sequence space comparisons (RFC 1982 style). */
+#define GT_SEQ(a, b) ((int32_t)((a) - (b)) > 0)
+#define LT_SEQ(a, b) ((int32_t)((a) - (b)) < 0)
+#define LE_SEQ(a, b) ((int32_t)((a) - (b)) <= 0)
+
+struct tcpana *tcpana_new(void)
+{
+	struct tcpana *a = calloc(1, sizeof *a);
+
+	if (!a)
+		return NULL;
+	a->nbuckets = 1024;
+	a->buckets = calloc(a->nbuckets, sizeof *a->buckets);
+	if (!a->buckets) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void tcpana_free(struct tcpana *a, void (*free_user)(void *))
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		if (free_user && a->conns[i]->user)
+			free_user(a->conns[i]->user);
+		free(a->conns[i]);
+	}
+	free(a->conns);
+	free(a->buckets);
+	free(a);
+}
+
+size_t tcpana_nconns(const struct tcpana *a)
+{
+	return a->n;
+}
+
+struct tcpana_conn *tcpana_conn(const struct tcpana *a, size_t i)
+{
+	return i < a->n ? a->conns[i] : NULL;
+}
+
+const char *tcpana_endpoint(const struct tcpana_conn *c, int e, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	inet_ntop(c->family, c->addr[e], host, sizeof host);
+	if (c->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", host, c->port[e]);
+	else
+		snprintf(buf, len, "%s:%u", host, c->port[e]);
+	return buf;
+}
+
+/* Direction-independent hash of the 4-tuple. */
+static size_t hash_tuple(const struct tcpseg *s, size_t nb)
+{
+	uint64_t h = 1469598103934665603ull, x = 0, y = 0;
+	size_t alen = s->family == AF_INET6 ? 16 : 4;
+
+	for (size_t i = 0; i < alen; i++) {
+		x = x * 131 + s->src[i];
+		y = y * 131 + s->dst[i];
+	}
+	x = x * 65599 + s->sport;
+	y = y * 65599 + s->dport;
+	h ^= x + y; /* symmetric */
+	h *= 1099511628211ull;
+	h ^= h >> 29;
+	return (size_t)(h & (nb - 1));
+}
+
+/* Which direction s travels in c, or -1 if s is not c's. */
+static int match_dir(const struct tcpana_conn *c, const struct tcpseg *s)
+{
+	size_t alen = s->family == AF_INET6 ? 16 : 4;
+
+	if (c->family != s->family)
+		return -1;
+	if (c->port[0] == s->sport && c->port[1] == s->dport && !memcmp(c->addr[0], s->src, alen) &&
+	    !memcmp(c->addr[1], s->dst, alen))
+		return 0;
+	if (c->port[1] == s->sport && c->port[0] == s->dport && !memcmp(c->addr[1], s->src, alen) &&
+	    !memcmp(c->addr[0], s->dst, alen))
+		return 1;
+	return -1;
+}
+
+static int grow(struct tcpana *a)
+{
+	size_t nb = a->nbuckets * 2;
+	struct tcpana_conn **b = calloc(nb, sizeof *b);
+
+	if (!b)
+		return -1;
+	/* Only the newest connection of a tuple is in the table. */
+	for (size_t i = 0; i < a->nbuckets; i++) {
+		struct tcpana_conn *c = a->buckets[i], *next;
+
+		for (; c; c = next) {
+			struct tcpseg key;
+			size_t h;
+
+			next = c->hnext;
+			memset(&key, 0, sizeof key);
+			key.family = c->family;
+			memcpy(key.src, c->addr[0], 16);
+			memcpy(key.dst, c->addr[1], 16);
+			key.sport = c->port[0];
+			key.dport = c->port[1];
+			h = hash_tuple(&key, nb);
+			c->hnext = b[h];
+			b[h] = c;
+		}
+	}
+	free(a->buckets);
+	a->buckets = b;
+	a->nbuckets = nb;
+	return 0;
+}
+
+static struct tcpana_conn *new_conn(struct tcpana *a, const struct tcpseg *s)
+{
+	struct tcpana_conn *c;
+	size_t h;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		struct tcpana_conn **v = realloc(a->conns, cap * sizeof *v);
+
+		if (!v)
+			return NULL;
+		a->conns = v;
+		a->cap = cap;
+	}
+	if (a->n >= a->nbuckets && grow(a) < 0)
+		return NULL;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->id = (unsigned)a->n;
+	c->family = s->family;
+	memcpy(c->addr[0], s->src, 16);
+	memcpy(c->addr[1], s->dst, 16);
+	c->port[0] = s->sport;
+	c->port[1] = s->dport;
+	c->first_t = s->t_ns;
+	c->syn_dir = -1;
+	for (int i = 0; i < 2; i++) {
+		c->d[i].win_scale = TA_WS_UNKNOWN;
+		c->d[i].dupacknum = 0;
+	}
+	h = hash_tuple(s, a->nbuckets);
+	c->hnext = a->buckets[h];
+	a->buckets[h] = c;
+	a->conns[a->n++] = c;
+	return c;
+}
+
+/* Takes the connection of the newest tuple out of the table (port reuse). */
+static void unlink_conn(struct tcpana *a, struct tcpana_conn *c, const struct tcpseg *s)
+{
+	struct tcpana_conn **pp = &a->buckets[hash_tuple(s, a->nbuckets)];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == c) {
+			*pp = c->hnext;
+			return;
+		}
+	}
+}
+
+static struct tcpana_conn *lookup(struct tcpana *a, const struct tcpseg *s, int *dir)
+{
+	for (struct tcpana_conn *c = a->buckets[hash_tuple(s, a->nbuckets)]; c; c = c->hnext) {
+		int d = match_dir(c, s);
+
+		if (d >= 0) {
+			*dir = d;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Wireshark's verify_tcp_window_scaling(), after the SYN's options. */
+static void window_scaling_from_syn(struct tcpana_dir *fwd, struct tcpana_dir *rev, int is_synack,
+                                    int ws)
+{
+	if (ws >= 0)
+		fwd->win_scale = ws;
+	if (fwd->win_scale == TA_WS_UNKNOWN) {
+		fwd->win_scale = TA_WS_NONE;
+		rev->win_scale = TA_WS_NONE;
+	} else if (is_synack && rev->win_scale == TA_WS_NONE) {
+		fwd->win_scale = TA_WS_NONE;
+	}
+}
+
+static uint32_t shifted_window(const struct tcpana_dir *d)
+{
+	if (d->window_from_syn || d->win_scale < 0)
+		return d->window;
+	return d->window << d->win_scale;
+}
+
+/* The rules of tcp_analyze_sequence_number(), in its order. */
+static uint32_t analyze(struct tcpana_conn *c, int dir, const struct tcpseg *s)
+{
+	struct tcpana_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
+	const uint32_t seq = s->seq, ack = s->ack, seglen = s->seglen, window = s->window;
+	const uint16_t flags = s->flags;
+	uint32_t f = 0, nextseq;
+
+	if (!fwd->base_set) {
+		if (flags & TH_SYN) {
+			fwd->base_seq = seq;
+			fwd->saw_syn = 1;
+		} else {
+			fwd->base_seq = seq - 1;
+		}
+		fwd->base_set = 1;
+	}
+	if (!rev->base_set && (flags & TH_ACK)) {
+		rev->base_seq = ack - 1;
+		rev->base_set = 1;
+	}
+
+	/* ZERO WINDOW PROBE: 1 byte at the next expected seq into a zero window. */
+	if (seglen == 1 && seq == fwd->nextseq && rev->window == 0) {
+		f |= TA_BIT(TA_ZERO_WINDOW_PROBE);
+		goto finished_fwd;
+	}
+	/* ZERO WINDOW */
+	if (window == 0 && !(flags & (TH_RST | TH_FIN | TH_SYN)))
+		f |= TA_BIT(TA_ZERO_WINDOW);
+	/* LOST SEGMENT: beyond the highest nextseq seen. */
+	if (fwd->nextseq && GT_SEQ(seq, fwd->nextseq) && !(flags & TH_RST))
+		f |= TA_BIT(TA_LOST_SEGMENT);
+	/* KEEP ALIVE: 0 or 1 byte, one before the next expected seq. */
+	if ((seglen == 0 || seglen == 1) && seq == fwd->nextseq - 1 &&
+	    !(flags & (TH_SYN | TH_FIN | TH_RST)))
+		f |= TA_BIT(TA_KEEP_ALIVE);
+	/* WINDOW UPDATE: no data, same seq/ack, a new non-zero window. */
+	if (seglen == 0 && window && window != fwd->window && seq == fwd->nextseq &&
+	    ack == fwd->lastack && !(flags & (TH_SYN | TH_FIN | TH_RST)))
+		f |= TA_BIT(TA_WINDOW_UPDATE);
+	/* WINDOW FULL: data up to the edge of the peer's window, scaling known. */
+	if (seglen > 0 && rev->win_scale != TA_WS_UNKNOWN &&
+	    seq + seglen == rev->lastack + shifted_window(rev) && !(flags & (TH_SYN | TH_FIN | TH_RST)))
+		f |= TA_BIT(TA_WINDOW_FULL);
+	/* KEEP ALIVE ACK */
+	if (seglen == 0 && window && window == fwd->window && seq == fwd->nextseq &&
+	    ack == fwd->lastack && (rev->lastsegflags & TA_BIT(TA_KEEP_ALIVE)) &&
+	    !(flags & (TH_SYN | TH_FIN | TH_RST))) {
+		f |= TA_BIT(TA_KEEP_ALIVE_ACK);
+		goto finished_fwd;
+	}
+	/* ZERO WINDOW PROBE ACK */
+	if (seglen == 0 && window == 0 && window == fwd->window && seq == fwd->nextseq &&
+	    ack == fwd->lastack && (rev->lastsegflags & TA_BIT(TA_ZERO_WINDOW_PROBE)) &&
+	    !(flags & (TH_SYN | TH_FIN | TH_RST))) {
+		f |= TA_BIT(TA_ZERO_WINDOW_PROBE_ACK);
+		goto finished_fwd;
+	}
+	/* DUPLICATE ACK */
+	if (seglen == 0 && window && window == fwd->window && seq == fwd->nextseq &&
+	    ack == fwd->lastack && !(flags & (TH_SYN | TH_FIN | TH_RST))) {
+		fwd->dupacknum = fwd->dupacknum == -1 ? 1 : fwd->dupacknum + 1;
+		f |= TA_BIT(TA_DUPLICATE_ACK);
+	}
+
+finished_fwd:
+	if (ack != fwd->lastack) {
+		fwd->lastnondupack = s->num;
+		fwd->dupacknum = 0;
+	}
+	/* ACKED LOST SEGMENT: acks beyond what the other direction was seen sending. */
+	if (rev->maxseqtobeacked && GT_SEQ(ack, rev->maxseqtobeacked) && (flags & TH_ACK)) {
+		if (rev->maxseqtobeacked > rev->nextseq) {
+			rev->maxseqtobeacked = rev->nextseq;
+			f |= TA_BIT(TA_ACK_LOST_SEGMENT);
+		} else {
+			if (rev->dupacknum == 0)
+				f |= TA_BIT(TA_ACK_LOST_SEGMENT);
+			rev->dupacknum = -1;
+		}
+	}
+	/* RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS */
+	if (seglen > 0 || (flags & (TH_SYN | TH_FIN))) {
+		int seq_not_advanced = fwd->nextseq && LT_SEQ(seq, fwd->nextseq);
+		int64_t t, ooo_thres;
+
+		if (f & TA_BIT(TA_KEEP_ALIVE))
+			goto finished_checking;
+		/* New data right after a (1-byte) zero window probe is not a retransmission. */
+		if (seglen > 1 && fwd->nextseq - 1 == seq)
+			seq_not_advanced = 0;
+		if (seglen > 0 && rev->lastack && LE_SEQ(seq + seglen, rev->lastack)) {
+			f |= TA_BIT(TA_SPURIOUS_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
+			goto finished_checking;
+		}
+		/* Fast retransmission first (Wireshark's default precedence). */
+		t = s->t_ns - rev->lastack_t;
+		if (seq_not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && t < 20000000) {
+			f |= TA_BIT(TA_FAST_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
+			goto finished_checking;
+		}
+		t = s->t_ns - fwd->nextseq_t;
+		ooo_thres = c->first_rtt_ns ? c->first_rtt_ns : 3000000;
+		if (seq_not_advanced && t < ooo_thres &&
+		    fwd->nextseq != seq + seglen + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0)) {
+			f |= TA_BIT(TA_OUT_OF_ORDER);
+			goto finished_checking;
+		}
+		if (seq_not_advanced)
+			f |= TA_BIT(TA_RETRANSMISSION);
+	}
+finished_checking:
+	nextseq = seq + seglen;
+	if (flags & (TH_SYN | TH_FIN))
+		nextseq += 1;
+	/* The highest nextseq seen; zero window probes do not advance it. */
+	if ((GT_SEQ(nextseq, fwd->nextseq) || !fwd->nextseq) && !(f & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
+		fwd->nextseq = nextseq;
+		fwd->nextseq_t = s->t_ns;
+	}
+	if ((seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked) &&
+	    !(f & TA_BIT(TA_ZERO_WINDOW_PROBE)))
+		fwd->maxseqtobeacked = fwd->nextseq;
+	fwd->window = window;
+	fwd->window_from_syn = (flags & TH_SYN) != 0;
+	fwd->lastack = ack;
+	fwd->lastack_t = s->t_ns;
+	fwd->lastsegflags = f;
+	return f;
+}
+
+int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out)
+{
+	struct tcpana_conn *c;
+	struct tcpana_dir *fwd;
+	int dir = 0;
+	uint32_t f;
+
+	c = lookup(a, s, &dir);
+	/* A new SYN on a known tuple with another ISN: the ports were reused. */
+	if (c && (s->flags & (TH_SYN | TH_ACK)) == TH_SYN && c->d[dir].base_set &&
+	    c->d[dir].base_seq != s->seq) {
+		unlink_conn(a, c, s);
+		c = NULL;
+	}
+	if (!c) {
+		c = new_conn(a, s);
+		if (!c)
+			return -1;
+		dir = 0;
+	}
+	fwd = &c->d[dir];
+	if ((s->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
+		c->syn_dir = dir;
+		c->syn_t = s->t_ns;
+	}
+	/* The first RTT: from the SYN to the ACK that completes the handshake. */
+	if (!c->first_rtt_ns && c->syn_dir == dir && c->syn_t && (s->flags & TH_ACK) &&
+	    !(s->flags & TH_SYN))
+		c->first_rtt_ns = s->t_ns - c->syn_t;
+
+	f = analyze(c, dir, s);
+	if (s->flags & TH_SYN)
+		window_scaling_from_syn(fwd, &c->d[!dir], (s->flags & TH_ACK) != 0,
+		                        s->opts_captured ? s->wscale : -1);
+	if (s->flags & TH_RST) {
+		f |= TA_BIT(TA_RST);
+		c->reset = 1;
+	}
+	if (s->flags & TH_SYN)
+		f |= TA_BIT(TA_SYN);
+	if (s->flags & TH_FIN)
+		f |= TA_BIT(TA_FIN);
+	for (int i = 0; i < TA_NFLAGS; i++)
+		if (f & TA_BIT(i))
+			fwd->counts[i]++;
+	fwd->packets++;
+	fwd->payload_bytes += s->seglen;
+	c->packets++;
+	c->last_t = s->t_ns;
+
+	out->conn = c;
+	out->dir = dir;
+	out->aflags = f;
+	out->seq_rel = s->seq - fwd->base_seq;
+	out->ack_rel = (s->flags & TH_ACK) ? s->ack - c->d[!dir].base_seq : 0;
+	out->seglen = s->seglen;
+	out->thflags = s->flags;
+	out->win_known = fwd->win_scale != TA_WS_UNKNOWN || (s->flags & TH_SYN);
+	out->win_scaled = (s->flags & TH_SYN) || fwd->win_scale < 0 ? s->window
+	                                                            : s->window << fwd->win_scale;
+	out->t_ns = s->t_ns;
+	out->num = s->num;
+	return 0;
+}

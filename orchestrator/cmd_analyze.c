@@ -1,0 +1,119 @@
+/* cmd_analyze: probelock analyze CAPTURE: flags, stalls, excerpts, plots. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "commands.h"
+#include "optutil.h"
+#include "plot.h"
+
+static const char help[] =
+"usage: probelock analyze CAPTURE [--json] [--excerpt] [--plot DIR] [--stall-threshold D]\n"
+"\n"
+"Reads a pcap or pcapng file and tells, per TCP connection and direction, the\n"
+"Wireshark analysis flags (zero_window, zero_window_probe, keep_alive, ...) and\n"
+"the stall intervals with their causes: probe_deadlock, receiver_stall,\n"
+"silent_peer, abort, idle.\n"
+"\n"
+"  --json               print one JSON document instead of the text summary\n"
+"  --excerpt            tcpdump-style listing around each stall onset\n"
+"  --plot DIR           write a time-sequence graph per connection to DIR\n"
+"                       (gnuplot .gp + .dat, rendered to PNG)\n"
+"  --stall-threshold D  shortest stall reported (default 500ms)\n"
+"\n"
+"Exit: 0 the file was read (even in part: the text says where it stopped),\n"
+"      1 nothing could be read, 2 usage.\n";
+
+enum { OPT_JSON = 256, OPT_EXCERPT, OPT_PLOT, OPT_STALL };
+
+static const struct option opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "excerpt", no_argument, NULL, OPT_EXCERPT },
+	{ "plot", required_argument, NULL, OPT_PLOT },
+	{ "stall-threshold", required_argument, NULL, OPT_STALL },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_analyze(int argc, char **argv)
+{
+	struct analysis_cfg cfg = { .stall_threshold_ns = 500000000 };
+	const char *plot_dir = NULL;
+	struct analysis *an;
+	char err[1024];
+	uint64_t us;
+	int c, json = 0, rc = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			json = 1;
+			break;
+		case OPT_EXCERPT:
+			cfg.excerpt = 1;
+			break;
+		case OPT_PLOT:
+			plot_dir = optarg;
+			break;
+		case OPT_STALL:
+			if (optutil_duration("--stall-threshold", optarg, 1000000, 1000, 86400000000ull, &us,
+			                     err, sizeof err) < 0) {
+				fprintf(stderr, "probelock analyze: %s\n", err);
+				return 2;
+			}
+			cfg.stall_threshold_ns = (int64_t)us * 1000;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			optutil_getopt_error(c, opts, argv, err, sizeof err);
+			fprintf(stderr, "probelock analyze: %s\nTry 'probelock analyze --help'.\n", err);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "probelock analyze: %s\nTry 'probelock analyze --help'.\n",
+		        optind >= argc ? "missing CAPTURE file" : "give exactly one CAPTURE file");
+		return 2;
+	}
+	an = analysis_run(argv[optind], &cfg, err, sizeof err);
+	if (!an) {
+		fprintf(stderr, "probelock analyze: %s\n", err);
+		return 1;
+	}
+	if (an->read_error[0])
+		fprintf(stderr, "probelock analyze: warning: %s (the result covers what came before)\n",
+		        an->read_error);
+	if (json) {
+		json_t *doc = analysis_to_json(an);
+
+		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+			fprintf(stderr, "probelock analyze: cannot write the JSON document\n");
+			rc = 1;
+		}
+		putchar('\n');
+		json_decref(doc);
+	} else {
+		analysis_print(an, stdout);
+	}
+	if (cfg.excerpt && !json)
+		analysis_print_excerpts(an, stdout);
+	if (plot_dir && rc == 0) {
+		if (plot_connections(an, plot_dir, err, sizeof err) < 0) {
+			fprintf(stderr, "probelock analyze: plot: %s\n", err);
+			rc = 1;
+		} else if (!json) {
+			printf("\nplots written to %s/\n", plot_dir);
+		}
+	}
+	analysis_free(an);
+	if (fflush(stdout) != 0) {
+		perror("probelock analyze: stdout");
+		rc = 1;
+	}
+	return rc;
+}
