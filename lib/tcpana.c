@@ -412,9 +412,10 @@ int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out
 		c->first_rtt_ns = s->t_ns - c->syn_t;
 
 	f = analyze(c, dir, s);
-	if (s->flags & TH_SYN)
-		window_scaling_from_syn(fwd, &c->d[!dir], (s->flags & TH_ACK) != 0,
-		                        s->opts_captured ? s->wscale : -1);
+	/* A SYN whose options the snaplen cut says nothing about scaling: it
+	 * stays unknown (and window_full unevaluated) rather than "none". */
+	if ((s->flags & TH_SYN) && s->opts_captured)
+		window_scaling_from_syn(fwd, &c->d[!dir], (s->flags & TH_ACK) != 0, s->wscale);
 	if (s->flags & TH_RST) {
 		f |= TA_BIT(TA_RST);
 		c->reset = 1;
