@@ -1,6 +1,13 @@
 /* tcpana: per-connection, per-direction TCP analysis with the rules, names and
  * evaluation order of Wireshark's tcp_analyze_sequence_number(); streaming:
- * state grows with connections, never with packets. */
+ * state grows with connections, never with packets.
+ *
+ * The rules are those of Wireshark 4.0, the tshark of Debian 12 that the
+ * tests use as their oracle. Later Wireshark releases changed three details:
+ * "ACKed unseen segment" is reported once per hole (dupacknum -1 trick), the
+ * window of a SYN is not scaled when checking window_full, and the
+ * out-of-order test counts SYN/FIN as one byte. Following 4.0 keeps every
+ * count equal to that oracle's. */
 #include "tcpana.h"
 
 #include <arpa/inet.h>
@@ -242,9 +249,10 @@ static void window_scaling_from_syn(struct tcpana_dir *fwd, struct tcpana_dir *r
 	}
 }
 
+/* The peer's window as window_full uses it (4.0 shifts even a SYN's window). */
 static uint32_t shifted_window(const struct tcpana_dir *d)
 {
-	if (d->window_from_syn || d->win_scale < 0)
+	if (d->win_scale < 0)
 		return d->window;
 	return d->window << d->win_scale;
 }
@@ -311,7 +319,7 @@ static uint32_t analyze(struct tcpana_conn *c, int dir, const struct tcpseg *s)
 	/* DUPLICATE ACK */
 	if (seglen == 0 && window && window == fwd->window && seq == fwd->nextseq &&
 	    ack == fwd->lastack && !(flags & (TH_SYN | TH_FIN | TH_RST))) {
-		fwd->dupacknum = fwd->dupacknum == -1 ? 1 : fwd->dupacknum + 1;
+		fwd->dupacknum++;
 		f |= TA_BIT(TA_DUPLICATE_ACK);
 	}
 
@@ -320,16 +328,11 @@ finished_fwd:
 		fwd->lastnondupack = s->num;
 		fwd->dupacknum = 0;
 	}
-	/* ACKED LOST SEGMENT: acks beyond what the other direction was seen sending. */
+	/* ACKED LOST SEGMENT: acks beyond what the other direction was seen
+	 * sending; the mark moves so that the same hole is not reported again. */
 	if (rev->maxseqtobeacked && GT_SEQ(ack, rev->maxseqtobeacked) && (flags & TH_ACK)) {
-		if (rev->maxseqtobeacked > rev->nextseq) {
-			rev->maxseqtobeacked = rev->nextseq;
-			f |= TA_BIT(TA_ACK_LOST_SEGMENT);
-		} else {
-			if (rev->dupacknum == 0)
-				f |= TA_BIT(TA_ACK_LOST_SEGMENT);
-			rev->dupacknum = -1;
-		}
+		f |= TA_BIT(TA_ACK_LOST_SEGMENT);
+		rev->maxseqtobeacked = rev->nextseq;
 	}
 	/* RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS */
 	if (seglen > 0 || (flags & (TH_SYN | TH_FIN))) {
@@ -341,21 +344,22 @@ finished_fwd:
 		/* New data right after a (1-byte) zero window probe is not a retransmission. */
 		if (seglen > 1 && fwd->nextseq - 1 == seq)
 			seq_not_advanced = 0;
-		if (seglen > 0 && rev->lastack && LE_SEQ(seq + seglen, rev->lastack)) {
-			f |= TA_BIT(TA_SPURIOUS_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
-			goto finished_checking;
-		}
-		/* Fast retransmission first (Wireshark's default precedence). */
+		/* Fast retransmission: >= 2 duplicate ACKs asked for this seq within 20 ms. */
 		t = s->t_ns - rev->lastack_t;
 		if (seq_not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && t < 20000000) {
 			f |= TA_BIT(TA_FAST_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
 			goto finished_checking;
 		}
+		/* Out of order: soon after the highest segment, within the first RTT. */
 		t = s->t_ns - fwd->nextseq_t;
 		ooo_thres = c->first_rtt_ns ? c->first_rtt_ns : 3000000;
-		if (seq_not_advanced && t < ooo_thres &&
-		    fwd->nextseq != seq + seglen + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0)) {
+		if (seq_not_advanced && t < ooo_thres && fwd->nextseq != seq + seglen) {
 			f |= TA_BIT(TA_OUT_OF_ORDER);
+			goto finished_checking;
+		}
+		/* Spurious: all of it was already acknowledged. */
+		if (seglen > 0 && rev->lastack && LE_SEQ(seq + seglen, rev->lastack)) {
+			f |= TA_BIT(TA_SPURIOUS_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
 			goto finished_checking;
 		}
 		if (seq_not_advanced)
@@ -374,7 +378,6 @@ finished_checking:
 	    !(f & TA_BIT(TA_ZERO_WINDOW_PROBE)))
 		fwd->maxseqtobeacked = fwd->nextseq;
 	fwd->window = window;
-	fwd->window_from_syn = (flags & TH_SYN) != 0;
 	fwd->lastack = ack;
 	fwd->lastack_t = s->t_ns;
 	fwd->lastsegflags = f;

@@ -53,7 +53,6 @@ struct tcpana_dir {
 	uint64_t lastnondupack;
 	int dupacknum;
 	uint32_t window;          /* raw, as last sent by this direction */
-	int window_from_syn;      /* that window came in a SYN: never scaled */
 	int win_scale;            /* >= 0, or TA_WS_* */
 	uint32_t lastsegflags;    /* analysis flags of this direction's last segment */
 	uint64_t counts[TA_NFLAGS];

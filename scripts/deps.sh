@@ -9,6 +9,7 @@ PACKAGES=(
 	build-essential pkg-config perl procps
 	libevent-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev
 	gnuplot-nox iperf3 iperf liblwip-dev iproute2 nftables tcpdump
+	tshark # the tests' oracle for the capture analysis, nothing else uses it
 )
 
 missing=()
