@@ -34,7 +34,7 @@ ORCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard orchestrator/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test clean
+.PHONY: all deps test bench clean
 .SECONDARY:
 all: $(PROGS)
 
@@ -70,6 +70,15 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@PROBELOCK_BIN=$(abspath $(BIN)) PROBELOCK_SAN=$(SAN) CMOCKA_MESSAGE_OUTPUT=TAP \
 	  prove --timer -f $(UNIT_BINS) tests/proc/*.t
+
+# Benchmarks: probelock beside its peers, as ratios (never part of `make test`).
+$(BUILD)/bench/maxrss: bench/maxrss.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/maxrss
+	@PROBELOCK_BIN=$(abspath $(BIN)) MAXRSS=$(abspath $(BUILD)/bench/maxrss) bench/run.sh
 
 clean:
 	rm -rf build build-san
