@@ -5,30 +5,23 @@
 . "$(dirname "$0")/lib.sh"
 plan 19
 
-# bad HOW N: starts bad-echo.pl, sets BAD_PORT.
-bad() {
-	perl "$(dirname "$0")/bad-echo.pl" "$1" "$2" >"$TMP/bad.out" 2>"$TMP/bad.err" &
-	track $!
-	BAD_PORT=""
-	for i in $(seq 100); do BAD_PORT=$(awk '/^listening on /{print $4}' "$TMP/bad.out"); [ -n "$BAD_PORT" ] && break; sleep 0.05; done
-}
 TE() { timeout 60 "$BIN/tcpecho" "$@"; }
 
 for mode in blocking nonblocking; do
-	bad flip 100000
+	start_bad flip 100000
 	TE -p "$BAD_PORT" -a 10 --mode "$mode" --payload 200000 --json 127.0.0.1 >"$TMP/c.json"
 	is "$?:$(json "$TMP/c.json" '$d->{outcome}'):$(json "$TMP/c.json" '$d->{mismatch_offset}')" "6:corrupt:100000" \
 		"$mode: one flipped bit at byte 100000 -> corrupt, exit 6, offset named"
 done
 
-bad close 50000
+start_bad close 50000
 TE -p "$BAD_PORT" -a 10 --payload 100000 --json 127.0.0.1 >"$TMP/e.json"
 is "$?:$(json "$TMP/e.json" '$d->{outcome}'):$(json "$TMP/e.json" '$d->{ended_by}')" "5:reset:peer" \
 	"peer closes after 50000 of 100000 -> reset, exit 5"
 json "$TMP/e.json" '$d->{detail}' | grep -q "after 50000 of 100000 echoed bytes"
 ok $? "the detail says how far the echo got"
 
-bad rst 30000
+start_bad rst 30000
 TE -p "$BAD_PORT" -a 10 --mode split --payload 100000 --json 127.0.0.1 >"$TMP/r.json"
 is "$?:$(json "$TMP/r.json" '$d->{outcome}')" "5:reset" "peer resets mid-echo (split mode) -> reset, exit 5"
 

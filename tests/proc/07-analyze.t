@@ -75,9 +75,7 @@ is "$(causes done)" "" "completed transfer: no stall"
 is "$(json "$TMP/done.json" '$d->{connections}[0]{client}')" a "completed transfer: the client is the SYN's sender"
 
 # 4. A connection aborted by RST mid-echo.
-perl "$HERE/bad-echo.pl" rst 30000 >"$TMP/bad.out" 2>&1 &
-track $!
-for i in $(seq 100); do BAD_PORT=$(awk '/^listening on /{print $4}' "$TMP/bad.out"); [ -n "$BAD_PORT" ] && break; sleep 0.05; done
+start_bad rst 30000
 capture rst "$BAD_PORT" "$BIN/tcpecho" -p "$BAD_PORT" --payload 100000 -a 10 127.0.0.1
 compare rst
 is "$(causes rst)" abort "RST: abort"

@@ -39,6 +39,9 @@ start_echod() {
 	local name=$1 out port i
 	shift
 	out="$TMP/$name.out"
+	# A name used twice: the old file (and its old port) must be gone before
+	# the new process starts, or the readiness check could read it.
+	rm -f "$out"
 	"$BIN/echod" --port 0 "$@" >"$out" 2>"$TMP/$name.err" &
 	local pid=$!
 	track "$pid"
@@ -62,6 +65,22 @@ stop_pid() {
 	local i
 	for i in $(seq 200); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
 	wait "$1" 2>/dev/null
+}
+
+# start_bad HOW N: starts bad-echo.pl (see there) and sets BAD_PORT.
+start_bad() {
+	local out="$TMP/bad.out"
+	rm -f "$out"
+	perl "$(dirname "${BASH_SOURCE[0]}")/bad-echo.pl" "$1" "$2" >"$out" 2>"$TMP/bad.err" &
+	track $!
+	BAD_PORT=""
+	for _ in $(seq 100); do
+		BAD_PORT=$(awk '/^listening on /{print $4; exit}' "$out" 2>/dev/null)
+		[ -n "$BAD_PORT" ] && return
+		sleep 0.05
+	done
+	echo "Bail out! bad-echo.pl $* did not become ready: $(cat "$TMP/bad.err")"
+	exit 1
 }
 
 # json FILE PERL-EXPR: prints a value of a JSON document ($d is the decoded doc).

@@ -187,7 +187,8 @@ static size_t ipv6(uint8_t *p, uint8_t first_next, const uint8_t *ext, size_t ex
 	p[7] = 64;
 	p[8] = 0x20; p[9] = 0x01; p[10] = 0x0d; p[11] = 0xb8; p[23] = 1;
 	p[24] = 0x20; p[25] = 0x01; p[26] = 0x0d; p[27] = 0xb8; p[39] = 2;
-	memcpy(p + 40, ext, extlen);
+	if (extlen)
+		memcpy(p + 40, ext, extlen);
 	t = tcp(p + 40 + extlen, -1);
 	put16(p + 4, (uint16_t)(extlen + t));
 	return 40 + extlen + t;
