@@ -148,6 +148,20 @@ static void *capture_main(void *arg)
 	return NULL;
 }
 
+/* Releases everything c holds; the thread must have ended. */
+static void capture_free(struct capture *c)
+{
+	if (c->dump)
+		pcap_dump_close(c->dump);
+	if (c->p)
+		pcap_close(c->p);
+	close(c->stop_pipe[0]);
+	close(c->stop_pipe[1]);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
 struct capture *capture_start(const struct capture_cfg *cfg, char *err, size_t errlen)
 {
 	struct capture *c = calloc(1, sizeof *c);
@@ -181,15 +195,7 @@ struct capture *capture_start(const struct capture_cfg *cfg, char *err, size_t e
 	}
 	return c;
 fail:
-	if (c->dump)
-		pcap_dump_close(c->dump);
-	if (c->p)
-		pcap_close(c->p);
-	close(c->stop_pipe[0]);
-	close(c->stop_pipe[1]);
-	pthread_cond_destroy(&c->cond);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	capture_free(c);
 	return NULL;
 }
 
@@ -214,12 +220,6 @@ int capture_stop(struct capture *c, struct capture_stats *st, char *err, size_t 
 		snprintf(err, errlen, "capture file %s: write error", c->cfg.path);
 		rc = -1;
 	}
-	pcap_dump_close(c->dump);
-	pcap_close(c->p);
-	close(c->stop_pipe[0]);
-	close(c->stop_pipe[1]);
-	pthread_cond_destroy(&c->cond);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	capture_free(c);
 	return rc;
 }
