@@ -10,6 +10,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "validate", cmd_validate, "validate SCENARIO.yaml" },
+	{ "list", cmd_list, "list SCENARIO.yaml [--only KEY=VALUE] [--shard K/N]" },
 	{ "analyze", cmd_analyze, "analyze CAPTURE [--json] [--excerpt] [--plot DIR] [--stall-threshold D]" },
 	{ "capture", cmd_capture, "capture IFACE FILE [--filter BPF] [--snaplen N] [--netns NAME] [--duration D]" },
 };
