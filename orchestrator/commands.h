@@ -11,6 +11,8 @@ int cmd_analyze(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_env(int argc, char **argv);
 
 /* Shared by the scenario commands. */
 struct scenario *load_scenario_or_report(const char *prog, const char *path);

@@ -10,9 +10,11 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "run", cmd_run, "run SCENARIO.yaml [-o DIR] [--only FILTER] [--shard K/N] [--resume RUNDIR] [--dry-run]" },
 	{ "validate", cmd_validate, "validate SCENARIO.yaml" },
 	{ "list", cmd_list, "list SCENARIO.yaml [--only KEY=VALUE] [--shard K/N]" },
 	{ "analyze", cmd_analyze, "analyze CAPTURE [--json] [--excerpt] [--plot DIR] [--stall-threshold D]" },
+	{ "env", cmd_env, "env up|down|status" },
 	{ "capture", cmd_capture, "capture IFACE FILE [--filter BPF] [--snaplen N] [--netns NAME] [--duration D]" },
 };
 

@@ -1,0 +1,311 @@
+/* netenv: the netns target's topology: two namespaces joined by a veth pair,
+ * addresses from 198.18.0.0/15, optional tbf rate, MTU and nftables loss or
+ * blackhole; and the registry that lets `probelock env down` remove what a
+ * killed run left. Everything is named with the plk prefix. */
+#include "netenv.h"
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- registry ---- */
+
+static char reg_path[300];
+
+void envreg_begin(const char *tag)
+{
+	mkdir(NETENV_REGISTRY, 0755);
+	snprintf(reg_path, sizeof reg_path, "%s/%s.state", NETENV_REGISTRY, tag);
+	envreg_add("run", tag);
+}
+
+static void reg_line(const char *prefix, const char *kind, const char *value)
+{
+	FILE *f;
+
+	if (!reg_path[0])
+		return;
+	f = fopen(reg_path, "a");
+	if (!f)
+		return; /* the registry helps env down; a run does not fail for it */
+	fprintf(f, "%s%s %s\n", prefix, kind, value);
+	fflush(f);
+	fsync(fileno(f));
+	fclose(f);
+}
+
+void envreg_add(const char *kind, const char *value)
+{
+	reg_line("", kind, value);
+}
+
+void envreg_drop(const char *kind, const char *value)
+{
+	reg_line("-", kind, value);
+}
+
+void envreg_end(void)
+{
+	if (reg_path[0])
+		unlink(reg_path);
+	reg_path[0] = 0;
+}
+
+static int run_ip(const char *what, char *err, size_t errlen, char *const argv[])
+{
+	return proc_run(argv, NULL, what, err, errlen) == 0 ? 0 : -1;
+}
+
+static int netns_exists(const char *name)
+{
+	char p[300];
+
+	snprintf(p, sizeof p, "/run/netns/%s", name);
+	return access(p, F_OK) == 0;
+}
+
+static void delete_netns(const char *name)
+{
+	char err[300];
+	char *argv[] = { "ip", "netns", "delete", (char *)name, NULL };
+
+	if (netns_exists(name))
+		proc_run(argv, NULL, "ip netns delete", err, sizeof err);
+}
+
+/* A PID recorded with its program is stopped only if it still runs that
+ * program: PIDs are reused. */
+static int stop_recorded_pid(pid_t pid, const char *exe)
+{
+	char p[64], link[512];
+	ssize_t n;
+
+	snprintf(p, sizeof p, "/proc/%d/exe", (int)pid);
+	n = readlink(p, link, sizeof link - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = 0;
+	if (strcmp(link, exe) != 0)
+		return 0;
+	kill(pid, SIGKILL);
+	return 1;
+}
+
+int envreg_cleanup_all(FILE *out)
+{
+	DIR *d = opendir(NETENV_REGISTRY);
+	struct dirent *de;
+	int removed = 0;
+
+	while (d && (de = readdir(d))) {
+		char path[600], line[600], *kinds[256], *vals[256];
+		int n = 0;
+		FILE *f;
+
+		if (!strstr(de->d_name, ".state"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", NETENV_REGISTRY, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (n < 256 && fgets(line, sizeof line, f)) {
+			char *sp = strchr(line, ' ');
+
+			if (!sp)
+				continue;
+			*sp = 0;
+			sp[strcspn(sp + 1, "\n") + 1] = 0;
+			kinds[n] = strdup(line);
+			vals[n] = strdup(sp + 1);
+			if (!kinds[n] || !vals[n])
+				break;
+			n++;
+		}
+		fclose(f);
+		for (int i = 0; i < n; i++) {
+			int dropped = 0;
+
+			if (kinds[i][0] == '-')
+				continue;
+			for (int j = i + 1; j < n; j++)
+				if (kinds[j][0] == '-' && !strcmp(kinds[j] + 1, kinds[i]) && !strcmp(vals[j], vals[i]))
+					dropped = 1;
+			if (dropped)
+				continue;
+			if (!strcmp(kinds[i], "pid")) {
+				char exe[512] = "";
+				int pid = 0;
+
+				if (sscanf(vals[i], "%d %511s", &pid, exe) == 2 && pid > 1 && stop_recorded_pid(pid, exe)) {
+					fprintf(out, "stopped process %d (%s)\n", pid, exe);
+					removed++;
+				}
+			}
+		}
+		for (int i = 0; i < n; i++) {
+			if (!strcmp(kinds[i], "netns") && netns_exists(vals[i])) {
+				delete_netns(vals[i]);
+				fprintf(out, "deleted network namespace %s\n", vals[i]);
+				removed++;
+			}
+			free(kinds[i]);
+			free(vals[i]);
+		}
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	/* Leftovers with our prefix that no registry names (a registry lost). */
+	d = opendir("/run/netns");
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "plk-", 4) != 0)
+			continue;
+		delete_netns(de->d_name);
+		fprintf(out, "deleted network namespace %s\n", de->d_name);
+		removed++;
+	}
+	if (d)
+		closedir(d);
+	return removed;
+}
+
+int envreg_status(FILE *out)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "plk-", 4) != 0)
+			continue;
+		fprintf(out, "network namespace %s\n", de->d_name);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	d = opendir(NETENV_REGISTRY);
+	while (d && (de = readdir(d))) {
+		if (!strstr(de->d_name, ".state"))
+			continue;
+		fprintf(out, "run registry %s/%s (a run in progress, or one that was killed)\n",
+		        NETENV_REGISTRY, de->d_name);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* ---- topology ---- */
+
+int netenv_up(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu, uint64_t loss,
+              char *err, size_t errlen)
+{
+	char mtus[24], rates[32], bursts[32], rule[256];
+
+	memset(e, 0, sizeof *e);
+	snprintf(e->tag, sizeof e->tag, "%.10s", tag);
+	snprintf(e->ns_client, sizeof e->ns_client, "plk-%s-c", e->tag);
+	snprintf(e->ns_server, sizeof e->ns_server, "plk-%s-s", e->tag);
+	snprintf(e->veth_client, sizeof e->veth_client, "plk%.10sc", e->tag);
+	snprintf(e->veth_server, sizeof e->veth_server, "plk%.10ss", e->tag);
+	{
+		char *a1[] = { "ip", "netns", "add", e->ns_client, NULL };
+		char *a2[] = { "ip", "netns", "add", e->ns_server, NULL };
+
+		envreg_add("netns", e->ns_client);
+		if (run_ip("netns: ip netns add", err, errlen, a1) < 0)
+			goto fail;
+		e->nss = 1;
+		envreg_add("netns", e->ns_server);
+		if (run_ip("netns: ip netns add", err, errlen, a2) < 0)
+			goto fail;
+		e->nss = 2;
+	}
+	{
+		char *a[] = { "ip", "link", "add", e->veth_client, "netns", e->ns_client, "type", "veth",
+		              "peer", "name", e->veth_server, "netns", e->ns_server, NULL };
+
+		if (run_ip("netns: ip link add veth", err, errlen, a) < 0)
+			goto fail;
+	}
+	for (int side = 0; side < 2; side++) {
+		char *ns = side ? e->ns_server : e->ns_client, *dev = side ? e->veth_server : e->veth_client;
+		char *addr = side ? NETENV_SERVER_ADDR "/30" : NETENV_CLIENT_ADDR "/30";
+		char *a_addr[] = { "ip", "-n", ns, "addr", "add", addr, "dev", dev, NULL };
+		char *a_up[] = { "ip", "-n", ns, "link", "set", dev, "up", NULL };
+		char *a_lo[] = { "ip", "-n", ns, "link", "set", "lo", "up", NULL };
+
+		if (run_ip("netns: ip addr add", err, errlen, a_addr) < 0 ||
+		    run_ip("netns: ip link set lo up", err, errlen, a_lo) < 0)
+			goto fail;
+		if (mtu) {
+			char *a_mtu[] = { "ip", "-n", ns, "link", "set", dev, "mtu", mtus, NULL };
+
+			snprintf(mtus, sizeof mtus, "%llu", (unsigned long long)mtu);
+			if (run_ip("netns: ip link set mtu", err, errlen, a_mtu) < 0)
+				goto fail;
+		}
+		if (rate) {
+			/* tc's "bps" is bytes per second. The bucket holds at least two
+			 * full frames and 20 ms of traffic. */
+			uint64_t burst = rate / 50 > 2 * (mtu ? mtu : 1500) + 200 ? rate / 50 : 2 * (mtu ? mtu : 1500) + 200;
+			char *a_tbf[] = { "tc", "-n", ns, "qdisc", "add", "dev", dev, "root", "tbf", "rate", rates,
+			                  "burst", bursts, "latency", "100ms", NULL };
+
+			snprintf(rates, sizeof rates, "%llubps", (unsigned long long)rate);
+			snprintf(bursts, sizeof bursts, "%llu", (unsigned long long)burst);
+			if (run_ip("netns: tc qdisc add tbf", err, errlen, a_tbf) < 0)
+				goto fail;
+		}
+		if (loss) {
+			char *a_nft[] = { "nft", rule, NULL };
+
+			snprintf(rule, sizeof rule,
+			         "add table inet plk_loss; add chain inet plk_loss out "
+			         "{ type filter hook output priority 0; policy accept; }; "
+			         "add rule inet plk_loss out meta l4proto tcp numgen random mod 100 < %llu drop",
+			         (unsigned long long)loss);
+			if (proc_run(a_nft, ns, "netns: nft add table inet plk_loss", err, errlen) != 0)
+				goto fail;
+		}
+		if (run_ip("netns: ip link set up", err, errlen, a_up) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	netenv_down(e);
+	return -1;
+}
+
+int netenv_blackhole(struct netenv *e, char *err, size_t errlen)
+{
+	char rule[] = "add table inet plk_blackhole; add chain inet plk_blackhole out "
+	              "{ type filter hook output priority 0; policy drop; }";
+	char *a[] = { "nft", rule, NULL };
+
+	if (proc_run(a, e->ns_client, "netns: nft add table inet plk_blackhole", err, errlen) != 0)
+		return -1;
+	e->blackholed = 1;
+	return 0;
+}
+
+void netenv_down(struct netenv *e)
+{
+	/* The veth pair, its qdiscs and the nftables tables go with the namespaces. */
+	if (e->nss >= 2) {
+		delete_netns(e->ns_server);
+		envreg_drop("netns", e->ns_server);
+	}
+	if (e->nss >= 1) {
+		delete_netns(e->ns_client);
+		envreg_drop("netns", e->ns_client);
+	}
+	e->nss = 0;
+}

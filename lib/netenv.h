@@ -1,0 +1,46 @@
+/* netenv: the netns target's topology: two namespaces joined by a veth pair,
+ * addresses from 198.18.0.0/15, optional tbf rate, MTU and nftables loss or
+ * blackhole; and the registry that lets `probelock env down` remove what a
+ * killed run left. Everything is named with the plk prefix. */
+#ifndef PROBELOCK_NETENV_H
+#define PROBELOCK_NETENV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define NETENV_CLIENT_ADDR "198.18.0.1"
+#define NETENV_SERVER_ADDR "198.18.0.2"
+#define NETENV_REGISTRY "/run/probelock"
+
+struct netenv {
+	char tag[16];
+	char ns_client[40], ns_server[40];
+	char veth_client[16], veth_server[16];
+	int nss;                  /* namespaces created so far (0..2) */
+	int blackholed;
+};
+
+/* Builds the topology for tag (at most 10 characters of [a-z0-9]); rate in
+ * bytes/s (0 none), mtu (0 default), loss percent (0 none). On failure what
+ * was built is removed and err names the step: "netns: tc qdisc add ...: cause". */
+int netenv_up(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu, uint64_t loss,
+              char *err, size_t errlen);
+/* From now on drop everything the client namespace sends (nftables). */
+int netenv_blackhole(struct netenv *e, char *err, size_t errlen);
+void netenv_down(struct netenv *e);
+
+/* Registry: a file per run under /run/probelock listing namespaces and PIDs. */
+void envreg_begin(const char *tag);
+void envreg_add(const char *kind, const char *value);      /* "netns NAME", "pid PID" */
+void envreg_drop(const char *kind, const char *value);
+void envreg_end(void);
+/* env down: stops the recorded PIDs that still run the recorded program,
+ * deletes recorded and leftover plk-* namespaces. Reports on out; returns
+ * the number of things removed. */
+int envreg_cleanup_all(FILE *out);
+/* env status: what exists now. Returns how many. */
+int envreg_status(FILE *out);
+
+#endif

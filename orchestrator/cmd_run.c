@@ -1,0 +1,159 @@
+/* cmd_run: probelock run SCENARIO.yaml, and probelock env up|down|status. */
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "netenv.h"
+#include "optutil.h"
+#include "runner.h"
+#include "scenario.h"
+
+static const char help[] =
+"usage: probelock run SCENARIO.yaml [-o DIR] [--only KEY=VALUE[,...]] [--shard K/N]\n"
+"                     [--resume RUNDIR] [--dry-run]\n"
+"\n"
+"Runs every cell of the scenario's matrix: starts echod on the target, captures,\n"
+"runs tcpecho, analyses the capture, checks the expectations, and writes\n"
+"DIR/<name>/<time>/ (cells.jsonl, summary.csv, junit.xml, env.json, cells/<id>/).\n"
+"DIR/latest points at the newest run. Captures and namespaces need root.\n"
+"\n"
+"  -o, --output DIR     results root (default: results)\n"
+"      --only FILTER    only the cells whose values match, e.g. client.mode=blocking\n"
+"      --shard K/N      only the K-th of N deterministic shares of the cells\n"
+"      --resume RUNDIR  run the cells RUNDIR/cells.jsonl lacks, into RUNDIR\n"
+"      --dry-run        list what would run, start nothing\n"
+"\n"
+"Exit: 0 every expectation held, 1 some failed or a cell broke, 2 invalid scenario\n"
+"or usage, 3 infrastructure error (the message names the step), 130 interrupted.\n";
+
+/* The folder of this program: echod and tcpecho are built beside it. */
+static void bin_dir(char *out, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n <= 0) {
+		snprintf(out, len, ".");
+		return;
+	}
+	exe[n] = 0;
+	snprintf(out, len, "%s", dirname(exe));
+}
+
+enum { OPT_ONLY = 256, OPT_SHARD, OPT_RESUME, OPT_DRY };
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "only", required_argument, NULL, OPT_ONLY },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "resume", required_argument, NULL, OPT_RESUME },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_opts o = { .results_root = "results", .shard_k = 1, .shard_n = 1 };
+	char err[1200], bindir[PATH_MAX], cmdline[2048] = "", scen[1200];
+	const char *path = NULL;
+	struct scenario *sc;
+	size_t off = 0;
+	int c, rc;
+
+	for (int i = 0; i < argc && off < sizeof cmdline; i++)
+		off += (size_t)snprintf(cmdline + off, sizeof cmdline - off, "%sprobelock%s%s", i ? " " : "",
+		                        i ? "" : " ", i ? argv[i] : "run");
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.results_root = optarg;
+			break;
+		case OPT_ONLY:
+			o.only = optarg;
+			break;
+		case OPT_SHARD:
+			if (parse_shard(optarg, &o.shard_k, &o.shard_n, err, sizeof err) < 0)
+				goto usage;
+			break;
+		case OPT_RESUME:
+			o.resume_dir = optarg;
+			break;
+		case OPT_DRY:
+			o.dry_run = 1;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			optutil_getopt_error(c, opts, argv, err, sizeof err);
+			goto usage;
+		}
+	}
+	if (argc - optind == 1) {
+		path = argv[optind];
+	} else if (argc - optind == 0 && o.resume_dir) {
+		/* Resuming: the run folder keeps its own copy of the scenario. */
+		snprintf(scen, sizeof scen, "%s/scenario.yaml", o.resume_dir);
+		path = scen;
+	} else {
+		snprintf(err, sizeof err, "give one SCENARIO file");
+		goto usage;
+	}
+	if (o.resume_dir) {
+		char jl[1300];
+
+		snprintf(jl, sizeof jl, "%s/cells.jsonl", o.resume_dir);
+		if (access(jl, F_OK) != 0) {
+			snprintf(err, sizeof err, "--resume '%s': not a run folder (no cells.jsonl)", o.resume_dir);
+			goto usage;
+		}
+	}
+	sc = load_scenario_or_report("run", path);
+	if (!sc)
+		return 2;
+	bin_dir(bindir, sizeof bindir);
+	o.bin_dir = bindir;
+	o.cmdline = cmdline;
+	o.progress_tty = isatty(1);
+	rc = runner_run(sc, &o, err, sizeof err);
+	if (rc == RUN_INFRA || rc == RUN_USAGE)
+		fprintf(stderr, "probelock run: %s%s\n", rc == RUN_INFRA ? "infrastructure error: " : "", err);
+	scenario_free(sc);
+	return rc;
+usage:
+	fprintf(stderr, "probelock run: %s\nTry 'probelock run --help'.\n", err);
+	return 2;
+}
+
+int cmd_env(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "down")) {
+		int n = envreg_cleanup_all(stdout);
+
+		printf("%d thing%s removed\n", n, n == 1 ? "" : "s");
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "status")) {
+		int n = envreg_status(stdout);
+
+		if (!n)
+			printf("nothing of probelock's exists (no plk-* namespace, no run registry)\n");
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "up")) {
+		printf("probelock creates what a cell needs when the cell starts and removes it when it ends;\n"
+		       "'env up' has nothing to prepare. Run 'probelock env down' after a killed run.\n");
+		return 0;
+	}
+	fprintf(stderr, "usage: probelock env up|down|status\n\n"
+	                "  down    remove every namespace, veth, qdisc, nftables table and process a run\n"
+	                "          (even a killed one) left: what /run/probelock records, and plk-* namespaces\n"
+	                "  status  list what exists now\n");
+	return argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
+}
