@@ -1086,3 +1086,121 @@ int runner_write_reports(const char *rundir, const struct scenario *sc, char *er
 	rename(tmpxml, path);
 	return 0;
 }
+
+/* ---------- merge ---------- */
+
+static int same_file(const char *a, const char *b)
+{
+	FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
+	int same = x && y, cx, cy;
+
+	while (same) {
+		cx = fgetc(x);
+		cy = fgetc(y);
+		if (cx != cy)
+			same = 0;
+		if (cx == EOF || cy == EOF)
+			break;
+	}
+	if (x)
+		fclose(x);
+	if (y)
+		fclose(y);
+	return same;
+}
+
+int runner_merge(char *const dirs[], int n, const struct scenario *sc, const char *results_root,
+                 char *out, size_t outlen, char *err, size_t errlen)
+{
+	struct runner r;
+	struct run_opts o = { .results_root = results_root };
+	char path[1200], first_scen[1200], **seen = NULL;
+	size_t nseen = 0;
+	FILE *jl;
+	int rc = 0;
+
+	memset(&r, 0, sizeof r);
+	r.sc = sc;
+	r.o = &o;
+	snprintf(first_scen, sizeof first_scen, "%s/scenario.yaml", dirs[0]);
+	for (int i = 1; i < n; i++) {
+		snprintf(path, sizeof path, "%s/scenario.yaml", dirs[i]);
+		if (!same_file(first_scen, path)) {
+			snprintf(err, errlen, "merge: %s and %s were not run from the same scenario", dirs[0], dirs[i]);
+			return -1;
+		}
+	}
+	if (make_run_dir(&r) < 0) {
+		snprintf(err, errlen, "%s", r.err);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/env.json", dirs[0]);
+	{
+		json_t *env = json_load_file(path, 0, NULL), *from = json_array();
+		char dst[1200];
+
+		if (!env)
+			env = json_object();
+		for (int i = 0; i < n; i++)
+			json_array_append_new(from, json_string(dirs[i]));
+		json_object_set_new(env, "merged_from", from);
+		snprintf(dst, sizeof dst, "%s/env.json", r.dir);
+		write_json_file(dst, env);
+		json_decref(env);
+	}
+	snprintf(path, sizeof path, "%s/cells.jsonl", r.dir);
+	jl = fopen(path, "w");
+	if (!jl) {
+		snprintf(err, errlen, "merge: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n && rc == 0; i++) {
+		char src[1200], *buf = NULL;
+		size_t cap = 0;
+		FILE *in;
+
+		snprintf(src, sizeof src, "%s/cells.jsonl", dirs[i]);
+		in = fopen(src, "r");
+		if (!in) {
+			snprintf(err, errlen, "merge: %s: %s", src, strerror(errno));
+			rc = -1;
+			break;
+		}
+		while (getline(&buf, &cap, in) > 0) {
+			json_t *l = json_loads(buf, 0, NULL);
+			const char *id = json_string_value(json_object_get(l, "id"));
+			char from[1300], to[1300];
+
+			if (!id || contains_id(seen, nseen, id)) {
+				json_decref(l);
+				continue; /* a cut line, or a cell two shards both ran: the first wins */
+			}
+			seen = realloc(seen, (nseen + 1) * sizeof *seen);
+			seen[nseen++] = strdup(id);
+			fputs(buf, jl);
+			snprintf(from, sizeof from, "%s/cells/%s", dirs[i], id);
+			snprintf(to, sizeof to, "%s/cells/", r.dir);
+			mkdir_p(to);
+			if (access(from, F_OK) == 0) {
+				char *cp[] = { "cp", "-a", from, to, NULL };
+
+				if (proc_run(cp, NULL, "merge: cp", err, errlen) != 0)
+					rc = -1;
+			}
+			json_decref(l);
+		}
+		free(buf);
+		fclose(in);
+	}
+	for (size_t i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
+	if (fclose(jl) != 0 && rc == 0) {
+		snprintf(err, errlen, "merge: %s: write error", path);
+		rc = -1;
+	}
+	if (rc == 0 && runner_write_reports(r.dir, sc, err, errlen) < 0)
+		rc = -1;
+	snprintf(out, outlen, "%s", r.dir);
+	return rc;
+}

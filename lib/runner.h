@@ -35,6 +35,13 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
  * (a cut last line is skipped). sc gives the matrix keys. Returns 0 or -1. */
 int runner_write_reports(const char *rundir, const struct scenario *sc, char *err, size_t errlen);
 
+/* Joins the run folders of shards (run from the same scenario file, which
+ * is checked) into a new run under results_root: cells.jsonl, cells/<id>/,
+ * env.json with merged_from, the reports. A cell present twice is taken
+ * once. Returns 0 with the new folder in out, or -1 with err. */
+int runner_merge(char *const dirs[], int n, const struct scenario *sc, const char *results_root,
+                 char *out, size_t outlen, char *err, size_t errlen);
+
 /* Reads the ids of the finished cells of cells.jsonl (one per line); skips
  * a line that does not parse (the cut last line of a killed run). Returns the
  * number read, or -1 when the file cannot be read. *ids is malloc'ed. */

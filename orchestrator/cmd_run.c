@@ -157,3 +157,57 @@ int cmd_env(int argc, char **argv)
 	                "  status  list what exists now\n");
 	return argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
 }
+
+int cmd_merge(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *root = "results";
+	char err[1200], out[1200], scen[1200];
+	struct scenario *sc;
+	int c, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			root = optarg;
+			break;
+		case 'h':
+			printf("usage: probelock merge RUNDIR... [-o DIR]\n\nJoins the run folders of the shards "
+			       "of one scenario (probelock run --shard K/N) into one run under DIR (default results).\n");
+			return 0;
+		default:
+			optutil_getopt_error(c, opts, argv, err, sizeof err);
+			fprintf(stderr, "probelock merge: %s\n", err);
+			return 2;
+		}
+	}
+	if (argc - optind < 1) {
+		fprintf(stderr, "probelock merge: give the run folders to join\n");
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		snprintf(scen, sizeof scen, "%s/cells.jsonl", argv[i]);
+		if (access(scen, F_OK) != 0) {
+			fprintf(stderr, "probelock merge: '%s': not a run folder (no cells.jsonl)\n", argv[i]);
+			return 2;
+		}
+	}
+	snprintf(scen, sizeof scen, "%s/scenario.yaml", argv[optind]);
+	sc = load_scenario_or_report("merge", scen);
+	if (!sc)
+		return 2;
+	rc = runner_merge(argv + optind, argc - optind, sc, root, out, sizeof out, err, sizeof err);
+	scenario_free(sc);
+	if (rc < 0) {
+		fprintf(stderr, "probelock %s\n", err);
+		return 3;
+	}
+	printf("merged %d run%s into %s\n", argc - optind, argc - optind == 1 ? "" : "s", out);
+	return 0;
+}

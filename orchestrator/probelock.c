@@ -14,6 +14,7 @@ static const struct command {
 	{ "validate", cmd_validate, "validate SCENARIO.yaml" },
 	{ "list", cmd_list, "list SCENARIO.yaml [--only KEY=VALUE] [--shard K/N]" },
 	{ "analyze", cmd_analyze, "analyze CAPTURE [--json] [--excerpt] [--plot DIR] [--stall-threshold D]" },
+	{ "merge", cmd_merge, "merge RUNDIR... [-o DIR]" },
 	{ "env", cmd_env, "env up|down|status" },
 	{ "capture", cmd_capture, "capture IFACE FILE [--filter BPF] [--snaplen N] [--netns NAME] [--duration D]" },
 };
