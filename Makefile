@@ -37,7 +37,7 @@ ORCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard orchestrator/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test bench clean
+.PHONY: all deps test bench demo clean
 .SECONDARY:
 all: $(PROGS)
 
@@ -73,6 +73,12 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@PROBELOCK_BIN=$(abspath $(BIN)) PROBELOCK_SAN=$(SAN) CMOCKA_MESSAGE_OUTPUT=TAP \
 	  prove --timer -f $(UNIT_BINS) tests/proc/*.t
+
+# The main job: the draft's experiment as a scenario matrix, its verdict table
+# and where the results are. Captures need root (CAP_NET_RAW).
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(BIN)/probelock run scenarios/freniche-1998.yaml
 
 # Benchmarks: probelock beside its peers, as ratios (never part of `make test`).
 $(BUILD)/bench/maxrss: bench/maxrss.c

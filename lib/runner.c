@@ -907,6 +907,7 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 		       (int)g_stop, r.done, r.total, sc->path, r.dir);
 		return RUN_INTERRUPTED;
 	}
+	runner_print_table(r.dir, stdout);
 	printf("%u passed, %u failed, %u errors (of %u cells run)\nresults: %s\n", r.pass, r.fail, r.errors,
 	       r.done, r.dir);
 	if (rc != RUN_OK)
@@ -915,6 +916,47 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 }
 
 /* ---------- reports ---------- */
+
+void runner_print_table(const char *rundir, FILE *out)
+{
+	char path[1200], *buf = NULL;
+	size_t cap = 0;
+	FILE *in;
+
+	snprintf(path, sizeof path, "%s/cells.jsonl", rundir);
+	in = fopen(path, "r");
+	if (!in)
+		return;
+	fprintf(out, "\n%-44s %-10s %-12s %-9s %-16s %s\n", "cell", "outcome", "ended by", "detect", "stall causes",
+	        "verdict");
+	while (getline(&buf, &cap, in) > 0) {
+		json_t *l = json_loads(buf, 0, NULL), *dl;
+		char det[32] = "-";
+		const char *why;
+
+		if (!json_is_object(l)) {
+			json_decref(l);
+			continue;
+		}
+		dl = json_object_get(l, "deadlock");
+		if (json_is_object(dl))
+			snprintf(det, sizeof det, "%.2f s", json_number_value(json_object_get(dl, "detected_s")) -
+			                                        json_number_value(json_object_get(dl, "onset_s")));
+		why = json_string_value(json_object_get(json_object_get(l, "expect"), "why"));
+		fprintf(out, "%-44s %-10s %-12s %-9s %-16s %s%s%s\n", json_string_value(json_object_get(l, "id")),
+		        json_string_value(json_object_get(l, "outcome")), json_string_value(json_object_get(l, "ended_by")),
+		        det, json_is_object(json_object_get(l, "analysis"))
+		                 ? (*json_string_value(json_object_get(json_object_get(l, "analysis"), "stall_causes"))
+		                        ? json_string_value(json_object_get(json_object_get(l, "analysis"), "stall_causes"))
+		                        : "none")
+		                 : "-",
+		        json_string_value(json_object_get(l, "verdict")), why && *why ? ": " : "", why ? why : "");
+		json_decref(l);
+	}
+	free(buf);
+	fclose(in);
+	fputc('\n', out);
+}
 
 static void csv_field(FILE *f, const char *s, int last)
 {

@@ -4,6 +4,7 @@
 #define PROBELOCK_RUNNER_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "scenario.h"
 
@@ -41,6 +42,10 @@ int runner_write_reports(const char *rundir, const struct scenario *sc, char *er
  * once. Returns 0 with the new folder in out, or -1 with err. */
 int runner_merge(char *const dirs[], int n, const struct scenario *sc, const char *results_root,
                  char *out, size_t outlen, char *err, size_t errlen);
+
+/* Prints the verdict table of a run folder: cell, outcome, how it ended,
+ * detection latency, stall causes, verdict. */
+void runner_print_table(const char *rundir, FILE *out);
 
 /* Reads the ids of the finished cells of cells.jsonl (one per line); skips
  * a line that does not parse (the cut last line of a killed run). Returns the

@@ -137,3 +137,19 @@ usage:
 	fprintf(stderr, "probelock list: %s\nTry 'probelock list --help'.\n", err);
 	return 2;
 }
+
+int cmd_keys(int argc, char **argv)
+{
+	const struct scenario_key_doc *docs;
+	size_t n = scenario_schema(&docs);
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: probelock keys\n");
+		return 2;
+	}
+	for (size_t i = 0; i < n; i++)
+		printf("%-24s %-9s %-11s %s\n", docs[i].key, docs[i].type, *docs[i].def ? docs[i].def : "\"\"",
+		       docs[i].help);
+	return 0;
+}

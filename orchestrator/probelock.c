@@ -12,6 +12,7 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, "run SCENARIO.yaml [-o DIR] [--only FILTER] [--shard K/N] [--resume RUNDIR] [--dry-run]" },
 	{ "validate", cmd_validate, "validate SCENARIO.yaml" },
+	{ "keys", cmd_keys, "keys (every scenario key, its type, default and meaning)" },
 	{ "list", cmd_list, "list SCENARIO.yaml [--only KEY=VALUE] [--shard K/N]" },
 	{ "analyze", cmd_analyze, "analyze CAPTURE [--json] [--excerpt] [--plot DIR] [--stall-threshold D]" },
 	{ "merge", cmd_merge, "merge RUNDIR... [-o DIR]" },

@@ -10,6 +10,7 @@ PACKAGES=(
 	libevent-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev
 	gnuplot-nox iperf3 iperf liblwip-dev iproute2 nftables tcpdump
 	tshark # the tests' oracle for the capture analysis, nothing else uses it
+	libxml2-utils # xmllint: the tests validate junit.xml against tests/junit.xsd
 )
 
 missing=()
