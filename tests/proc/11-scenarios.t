@@ -13,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # skip needs root (captures, namespaces)"
 	exit 0
 fi
-plan $((${#BAD[@]} + 38))
+plan $((${#BAD[@]} + 41))
 
 # 1. Every broken scenario: exit 2, the expected place and message, nothing run.
 for f in "${BAD[@]}"; do
@@ -90,6 +90,22 @@ YAML
 is "$?" 3 "a capture that cannot start: exit 3"
 grep -q "infrastructure error: cell cell: capture: capture on plknosuch0: no such interface" "$TMP/err"
 ok $? "...and the message names the step ($(cat "$TMP/err"))"
+
+# 5b. A cell that hangs past its timeout: recorded as error, the run goes on.
+cat >"$TMP/hang.yaml" <<'YAML'
+name: hang
+timeout: 1500ms
+server: { mode: blocking, app_buf: 8192, sndbuf: 16384, rcvbuf: 16384 }
+client: { sndbuf: 16384, rcvbuf: 16384, payload: 300000, alarm: 60s, abort: false }
+matrix:
+  client.mode: [blocking, nonblocking]
+YAML
+"$P" run "$TMP/hang.yaml" -o "$TMP/res" >"$TMP/hang.out" 2>&1
+is "$?" 1 "a cell past its timeout: exit 1"
+HRUN=$(readlink -f "$TMP/res/latest")
+is "$(json <(head -1 "$HRUN/cells.jsonl") '$d->{verdict} . "/" . $d->{outcome}')" "error/error" \
+	"...recorded as error ($(json <(head -1 "$HRUN/cells.jsonl") '$d->{detail}'))"
+is "$(json <(tail -1 "$HRUN/cells.jsonl") '$d->{outcome}')" completed "...and the next cell still ran"
 
 # 6. SIGINT mid-cell (netns), then --resume.
 cat >"$TMP/ns.yaml" <<'YAML'
