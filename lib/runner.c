@@ -862,7 +862,16 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 		long long c0 = proc_now_ms();
 		json_t *line = NULL;
 		char *s;
-		int cr = run_cell(&r, c, &line);
+		int cr;
+
+		if (o->progress_tty) {
+			double el = (c0 - r.t0_ms) / 1000.0;
+
+			printf("\r\033[K[%u/%u] %02d:%02d elapsed | running %s ...", r.done + 1, r.total, (int)el / 60,
+			       (int)el % 60, c->id);
+			fflush(stdout);
+		}
+		cr = run_cell(&r, c, &line);
 
 		if (cr == -2)
 			break;
