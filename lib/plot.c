@@ -37,9 +37,30 @@ fail:
 	return -1;
 }
 
-int plot_run_gnuplot(const char *dir, const char *script, char *err, size_t errlen)
+void plot_terminal(FILE *f, const char *base, int width, int height)
 {
-	char log[1200];
+	fprintf(f, "# Renders %s.png by default; gnuplot -e \"fmt='svg'\" renders %s.svg.\n"
+	           "if (!exists(\"fmt\")) fmt = 'png'\n"
+	           "if (fmt eq 'svg') {\n"
+	           "    set terminal svg size %d,%d dynamic noenhanced font 'sans,10' background rgb 'white'\n"
+	           "    set output '%s.svg'\n"
+	           "} else {\n"
+	           "    set terminal pngcairo size %d,%d noenhanced font 'sans,10'\n"
+	           "    set output '%s.png'\n"
+	           "}\n",
+	        base, base, width, height, base, width, height, base);
+}
+
+int plot_render(const char *dir, const char *script, char *err, size_t errlen)
+{
+	if (plot_run_gnuplot(dir, script, NULL, err, errlen) < 0)
+		return -1;
+	return plot_run_gnuplot(dir, script, "svg", err, errlen);
+}
+
+int plot_run_gnuplot(const char *dir, const char *script, const char *fmt, char *err, size_t errlen)
+{
+	char log[1200], expr[64];
 	pid_t pid;
 	int st, fd;
 
@@ -57,7 +78,12 @@ int plot_run_gnuplot(const char *dir, const char *script, char *err, size_t errl
 			dup2(fd, 2);
 			dup2(fd, 1);
 		}
-		execlp("gnuplot", "gnuplot", script, (char *)NULL);
+		if (fmt) {
+			snprintf(expr, sizeof expr, "fmt='%s'", fmt);
+			execlp("gnuplot", "gnuplot", "-e", expr, script, (char *)NULL);
+		} else {
+			execlp("gnuplot", "gnuplot", script, (char *)NULL);
+		}
 		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) < 0)
@@ -165,12 +191,15 @@ static int write_script(const struct analysis *an, const struct tcpana_conn *c, 
 	           "# 1 time s, 2 relative seq, 3 payload bytes, 4 relative ack, 5 window bytes,\n"
 	           "# 6 probe (keep_alive or zero_window_probe), 7 zero_window, 8 retransmission\n",
 	        c->id, an->path, c->id);
-	fprintf(f, "set terminal pngcairo noenhanced size %d,1200 font 'sans,10'\n"
-	           "set output 'conn-%u.png'\n"
-	           "set grid\nset key top left opaque box font ',9'\n"
+	{
+		char base[32];
+
+		snprintf(base, sizeof base, "conn-%u", c->id);
+		plot_terminal(f, base, zoom ? 1800 : 1100, 1200);
+	}
+	fprintf(f, "set grid\nset key top left opaque box font ',9'\n"
 	           "set xlabel 'time since capture start (s)'\n"
-	           "set format y '%%.0f'\n",
-	        zoom ? 1800 : 1100, c->id);
+	           "set format y '%%.0f'\n");
 	for (size_t k = 0; k < cs->st.n; k++) {
 		const struct stall *s = &cs->st.v[k];
 
@@ -274,7 +303,7 @@ int plot_connections(const struct analysis *an, const char *dir, char *err, size
 		if (write_script(an, pc[i].c, dir, err, errlen) < 0)
 			goto out;
 		snprintf(script, sizeof script, "conn-%u.gp", pc[i].c->id);
-		if (plot_run_gnuplot(dir, script, err, errlen) < 0)
+		if (plot_render(dir, script, err, errlen) < 0)
 			goto out;
 	}
 	rc = (int)k;

@@ -3,6 +3,7 @@
 #define PROBELOCK_PLOT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "analysis.h"
 
@@ -16,7 +17,15 @@
  * second time. Returns the number of graphs, or -1 with err. */
 int plot_connections(const struct analysis *an, const char *dir, char *err, size_t errlen);
 
-/* Runs "gnuplot script" in dir; returns 0 or -1 with err (gnuplot's message). */
-int plot_run_gnuplot(const char *dir, const char *script, char *err, size_t errlen);
+/* Runs "gnuplot [-e fmt='FMT'] script" in dir; returns 0 or -1 with err
+ * (gnuplot's messages are left in dir/gnuplot.log). */
+int plot_run_gnuplot(const char *dir, const char *script, const char *fmt, char *err, size_t errlen);
+
+/* Renders script to PNG and to SVG. */
+int plot_render(const char *dir, const char *script, char *err, size_t errlen);
+
+/* Writes the lines that make a script render BASE.png, or BASE.svg when run
+ * with -e "fmt='svg'". */
+void plot_terminal(FILE *f, const char *base, int width, int height);
 
 #endif

@@ -4,7 +4,9 @@
 #include "analysis.h"
 #include "capture.h"
 #include "netenv.h"
+#include "plot.h"
 #include "proc.h"
+#include "report.h"
 #include "version.h"
 
 #include <errno.h>
@@ -453,20 +455,39 @@ static void teardown(struct runner *r, struct cell *k)
 	netenv_down(&k->env);
 }
 
-/* The causes of the capture's stalls as "a,b" and the analysis document. */
+/* The causes of the capture's stalls as "a,b" and the analysis document.
+ * A cell with a stall also keeps, while its capture still exists, the
+ * tcpdump-style excerpt around each onset (excerpt.txt) and the
+ * time-sequence graphs (plots/conn-N.{gp,dat,png}), which the report shows. */
 static json_t *analyse(struct cell *k, const char *pcap, char *causes, size_t len)
 {
-	struct analysis_cfg acfg = { .stall_threshold_ns = (int64_t)k->cfg.detect.stall_threshold_us * 1000 };
+	struct analysis_cfg acfg = { .stall_threshold_ns = (int64_t)k->cfg.detect.stall_threshold_us * 1000,
+	                             .excerpt = 1 };
 	char err[600], path[1200];
 	struct analysis *an;
 	json_t *doc, *conns, *c, *stalls, *s;
-	size_t i, j, o = 0;
+	size_t i, j, o = 0, nstalls = 0;
 
 	causes[0] = 0;
 	an = analysis_run(pcap, &acfg, err, sizeof err);
 	if (!an)
 		return json_pack("{s:s}", "error", err);
 	doc = analysis_to_json(an);
+	json_array_foreach(json_object_get(doc, "connections"), i, c)
+		nstalls += json_array_size(json_object_get(c, "stalls"));
+	if (nstalls) {
+		FILE *f;
+
+		snprintf(path, sizeof path, "%s/excerpt.txt", k->dir);
+		f = fopen(path, "w");
+		if (f) {
+			analysis_print_excerpts(an, f);
+			fclose(f);
+		}
+		snprintf(path, sizeof path, "%s/plots", k->dir);
+		if (plot_connections(an, path, err, sizeof err) < 0)
+			json_object_set_new(doc, "plot_error", json_string(err));
+	}
 	analysis_free(an);
 	snprintf(path, sizeof path, "%s/analysis.json", k->dir);
 	write_json_file(path, doc);
@@ -907,7 +928,8 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 	fclose(r.jsonl);
 	envreg_end();
 	free(todo);
-	if (runner_write_reports(r.dir, sc, r.err, sizeof r.err) < 0 && rc == RUN_OK) {
+	if ((runner_write_reports(r.dir, sc, r.err, sizeof r.err) < 0 ||
+	     report_generate(r.dir, sc, r.err, sizeof r.err) < 0) && rc == RUN_OK) {
 		snprintf(err, errlen, "%s", r.err);
 		rc = RUN_INFRA;
 	}
@@ -917,8 +939,14 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 		return RUN_INTERRUPTED;
 	}
 	runner_print_table(r.dir, stdout);
-	printf("%u passed, %u failed, %u errors (of %u cells run)\nresults: %s\n", r.pass, r.fail, r.errors,
-	       r.done, r.dir);
+	{
+		char verdict[1200];
+
+		if (report_verdict(r.dir, sc, verdict, sizeof verdict) == 0)
+			printf("%s\n", verdict);
+	}
+	printf("%u passed, %u failed, %u errors (of %u cells run)\nresults: %s\nreport: %s/report.html\n", r.pass,
+	       r.fail, r.errors, r.done, r.dir, r.dir);
 	if (rc != RUN_OK)
 		return rc;
 	return r.fail || r.errors ? RUN_FAILED : RUN_OK;
@@ -1250,7 +1278,7 @@ int runner_merge(char *const dirs[], int n, const struct scenario *sc, const cha
 		snprintf(err, errlen, "merge: %s: write error", path);
 		rc = -1;
 	}
-	if (rc == 0 && runner_write_reports(r.dir, sc, err, errlen) < 0)
+	if (rc == 0 && (runner_write_reports(r.dir, sc, err, errlen) < 0 || report_generate(r.dir, sc, err, errlen) < 0))
 		rc = -1;
 	snprintf(out, outlen, "%s", r.dir);
 	return rc;

@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <yaml.h>
 
-enum vtype { T_STR, T_ENUM, T_SIZE, T_DUR, T_INT, T_BOOL };
+enum vtype { T_STR, T_ENUM, T_SIZE, T_DUR, T_INT, T_BOOL, T_RATE };
 
 struct schema_ent {
 	const char *key;      /* dotted */
@@ -34,7 +34,7 @@ static const char *const keeps[] = { "always", "on-failure", "never", NULL };
 
 static const struct schema_ent schema[] = {
 	{ "target.kind", T_ENUM, "loopback", "where echod runs: loopback, netns (two namespaces and a veth), remote (a DUT)", target_kinds, 0, 0, F(target.kind) },
-	{ "target.rate", T_SIZE, "0", "netns: link rate in bytes/s, shaped with tbf on both veth ends (0: unlimited)", NULL, 0, 1ull << 40, F(target.rate) },
+	{ "target.rate", T_RATE, "0", "netns: link rate, 100mbit or bytes/s (12M), shaped with tbf on both veth ends (0: unlimited)", NULL, 0, 1ull << 40, F(target.rate) },
 	{ "target.mtu", T_INT, "0", "netns: MTU of the veth pair (0: default 1500)", NULL, 0, 65535, F(target.mtu) },
 	{ "target.loss", T_INT, "0", "netns: percent of packets dropped each way (nftables)", NULL, 0, 100, F(target.loss) },
 	{ "target.blackhole_after", T_DUR, "0", "netns: from this time into the cell on, drop everything the client sends (nftables): a silent peer", NULL, 0, DAY, F(target.blackhole_after_us) },
@@ -84,7 +84,7 @@ static const char *const enders[] = { "completion", "detector", "alarm", "peer",
 size_t scenario_schema(const struct scenario_key_doc **docs)
 {
 	static struct scenario_key_doc d[NSCHEMA];
-	static const char *const tnames[] = { "string", "one of", "size", "duration", "integer", "boolean" };
+	static const char *const tnames[] = { "string", "one of", "size", "duration", "integer", "boolean", "rate" };
 
 	for (size_t i = 0; i < NSCHEMA; i++) {
 		d[i].key = schema[i].key;
@@ -195,6 +195,7 @@ static const char *type_expect(const struct schema_ent *e, char *buf, size_t len
 {
 	switch (e->type) {
 	case T_SIZE: return "a size (16384, 16K, 64KiB, 1M)";
+	case T_RATE: return "a rate (100mbit, 1gbit, or bytes per second: 12M)";
 	case T_DUR: return "a duration (500ms, 2s; a bare number is seconds)";
 	case T_INT: snprintf(buf, len, "a whole number from %llu to %llu", (unsigned long long)e->min,
 	                     (unsigned long long)e->max); return buf;
@@ -247,6 +248,8 @@ static int parse_value(const struct schema_ent *e, const char *s, uint64_t *out,
 	switch (e->type) {
 	case T_SIZE:
 		return units_parse_size(s, e->min, e->max, out, cause, len);
+	case T_RATE:
+		return units_parse_rate(s, e->max, out, cause, len);
 	case T_DUR:
 		return units_parse_duration(s, SEC, e->min, e->max, out, cause, len);
 	case T_INT:
@@ -1060,4 +1063,24 @@ unsigned scenario_shard_of(const char *id, unsigned n)
 		h *= 1099511628211ull;
 	}
 	return n ? (unsigned)(h % n) + 1 : 1;
+}
+
+int scenario_value_number(const char *key, const char *raw, double *out)
+{
+	int ent = find_ent(key);
+	uint64_t v;
+	char cause[128];
+
+	if (ent < 0 || (schema[ent].type != T_SIZE && schema[ent].type != T_DUR && schema[ent].type != T_INT &&
+	                schema[ent].type != T_RATE))
+		return -1;
+	if (parse_value(&schema[ent], raw, &v, cause, sizeof cause) < 0)
+		return -1;
+	*out = (double)v;
+	return 0;
+}
+
+const char *scenario_axis_key(const struct scenario *sc, size_t a)
+{
+	return a < sc->naxes ? schema[sc->axes[a].ent].key : NULL;
 }

@@ -138,6 +138,13 @@ struct scenario_key_doc {
 };
 size_t scenario_schema(const struct scenario_key_doc **docs);
 
+/* The number a size, duration (us) or integer key's value stands for; -1
+ * for other keys or a bad value. */
+int scenario_value_number(const char *key, const char *raw, double *out);
+
+/* The dotted key of matrix axis a. */
+const char *scenario_axis_key(const struct scenario *sc, size_t a);
+
 /* Stable shard of a cell id: 1..n. */
 unsigned scenario_shard_of(const char *id, unsigned n);
 

@@ -225,3 +225,31 @@ const char *units_format_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%.2f %s", v, names[i]);
 	return buf;
 }
+
+int units_parse_rate(const char *s, uint64_t max, uint64_t *out, char *err, size_t errlen)
+{
+	static const struct unit bit_units[] = {
+		{ "gbit", 1000000000 }, { "mbit", 1000000 }, { "kbit", 1000 }, { "bit", 1 }, /* longest first */
+	};
+	size_t n = strlen(s ? s : "");
+
+	for (size_t i = 0; i < sizeof bit_units / sizeof bit_units[0]; i++) {
+		size_t ul = strlen(bit_units[i].name);
+		uint64_t ip = 0, frac = 0, bits = 0;
+		const char *end;
+
+		if (n <= ul || strcasecmp(s + n - ul, bit_units[i].name) != 0)
+			continue;
+		if (parse_decimal(s, &ip, &frac, &end, err, errlen) < 0)
+			return -1;
+		if ((size_t)(end - s) != n - ul)
+			return fail(err, errlen, "unknown rate unit '%s' (use bit, kbit, mbit, gbit, or bytes: K, M)", end);
+		if (scale_checked(ip, frac, bit_units[i].mult, &bits, err, errlen) < 0)
+			return -1;
+		if (bits / 8 > max)
+			return fail(err, errlen, "out of range [0, %llu bytes/s]", (unsigned long long)max);
+		*out = bits / 8;
+		return 0;
+	}
+	return units_parse_size(s, 0, max, out, err, errlen);
+}

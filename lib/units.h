@@ -31,6 +31,10 @@ int units_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 /* A TCP port: 0..65535 (0 means "any" where the caller allows it). */
 int units_parse_port(const char *s, uint16_t *out, char *err, size_t errlen);
 
+/* Rates: "100mbit", "1gbit", "500kbit" (bits per second, decimal units, as
+ * tc writes them) or a size in bytes per second ("12M"). Result in bytes/s. */
+int units_parse_rate(const char *s, uint64_t max, uint64_t *out, char *err, size_t errlen);
+
 /* Formats a byte count as "16384", "16 KiB", "1.5 MiB" into buf; returns buf. */
 const char *units_format_size(uint64_t bytes, char *buf, size_t len);
 

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "netenv.h"
 #include "optutil.h"
+#include "report.h"
 #include "runner.h"
 #include "scenario.h"
 
@@ -64,9 +65,16 @@ int cmd_run(int argc, char **argv)
 	size_t off = 0;
 	int c, rc;
 
-	for (int i = 0; i < argc && off < sizeof cmdline; i++)
-		off += (size_t)snprintf(cmdline + off, sizeof cmdline - off, "%sprobelock%s%s", i ? " " : "",
-		                        i ? "" : " ", i ? argv[i] : "run");
+	/* The command line for env.json and the report, quoted for a shell. */
+	off = (size_t)snprintf(cmdline, sizeof cmdline, "probelock run");
+	for (int i = 1; i < argc && off < sizeof cmdline; i++) {
+		int plain = argv[i][0] != 0;
+
+		for (const char *p = argv[i]; *p; p++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:+%@", *p))
+				plain = 0;
+		off += (size_t)snprintf(cmdline + off, sizeof cmdline - off, plain ? " %s" : " '%s'", argv[i]);
+	}
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -209,5 +217,39 @@ int cmd_merge(int argc, char **argv)
 		return 3;
 	}
 	printf("merged %d run%s into %s\n", argc - optind, argc - optind == 1 ? "" : "s", out);
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	char err[1200], scen[1200], verdict[1200];
+	struct scenario *sc;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		int want_help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+
+		fprintf(want_help ? stdout : stderr, "usage: probelock report RUNDIR\n\nRegenerates the plots, summary.csv, "
+		        "junit.xml, report.md and report.html of a run folder\n(a finished, resumed or merged one) from "
+		        "its cells.jsonl.\n");
+		return want_help ? 0 : 2;
+	}
+	snprintf(scen, sizeof scen, "%s/cells.jsonl", argv[1]);
+	if (access(scen, F_OK) != 0) {
+		fprintf(stderr, "probelock report: '%s': not a run folder (no cells.jsonl)\n", argv[1]);
+		return 2;
+	}
+	snprintf(scen, sizeof scen, "%s/scenario.yaml", argv[1]);
+	sc = load_scenario_or_report("report", scen);
+	if (!sc)
+		return 2;
+	if (runner_write_reports(argv[1], sc, err, sizeof err) < 0 || report_generate(argv[1], sc, err, sizeof err) < 0) {
+		fprintf(stderr, "probelock %s\n", err);
+		scenario_free(sc);
+		return 3;
+	}
+	if (report_verdict(argv[1], sc, verdict, sizeof verdict) == 0)
+		printf("%s\n", verdict);
+	printf("report: %s/report.html\n", argv[1]);
+	scenario_free(sc);
 	return 0;
 }

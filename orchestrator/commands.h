@@ -15,6 +15,7 @@ int cmd_run(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* Shared by the scenario commands. */
 struct scenario *load_scenario_or_report(const char *prog, const char *path);

@@ -15,6 +15,7 @@ static const struct command {
 	{ "keys", cmd_keys, "keys (every scenario key, its type, default and meaning)" },
 	{ "list", cmd_list, "list SCENARIO.yaml [--only KEY=VALUE] [--shard K/N]" },
 	{ "analyze", cmd_analyze, "analyze CAPTURE [--json] [--excerpt] [--plot DIR] [--stall-threshold D]" },
+	{ "report", cmd_report, "report RUNDIR (regenerate plots and report)" },
 	{ "merge", cmd_merge, "merge RUNDIR... [-o DIR]" },
 	{ "env", cmd_env, "env up|down|status" },
 	{ "capture", cmd_capture, "capture IFACE FILE [--filter BPF] [--snaplen N] [--netns NAME] [--duration D]" },

@@ -7,7 +7,7 @@ set -euo pipefail
 # Field tools of DESIGN.md: capture, plots, baselines, the lwIP target, namespaces.
 PACKAGES=(
 	build-essential pkg-config perl procps
-	libevent-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev
+	libevent-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev libcmark-gfm-dev
 	gnuplot-nox iperf3 iperf liblwip-dev iproute2 nftables tcpdump
 	tshark # the tests' oracle for the capture analysis, nothing else uses it
 	libxml2-utils # xmllint: the tests validate junit.xml against tests/junit.xsd

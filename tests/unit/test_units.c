@@ -136,6 +136,27 @@ static void test_uint_and_port(void **st)
 	assert_int_equal(units_parse_port("7a", &p, err, sizeof err), -1);
 }
 
+static void test_rates(void **st)
+{
+	uint64_t v;
+	char err[128];
+
+	(void)st;
+	assert_int_equal(units_parse_rate("100mbit", 1ull << 40, &v, err, sizeof err), 0);
+	assert_int_equal(v, 12500000);
+	assert_int_equal(units_parse_rate("1gbit", 1ull << 40, &v, err, sizeof err), 0);
+	assert_int_equal(v, 125000000);
+	assert_int_equal(units_parse_rate("1.5Mbit", 1ull << 40, &v, err, sizeof err), 0);
+	assert_int_equal(v, 187500);
+	assert_int_equal(units_parse_rate("800kbit", 1ull << 40, &v, err, sizeof err), 0);
+	assert_int_equal(v, 100000);
+	assert_int_equal(units_parse_rate("12M", 1ull << 40, &v, err, sizeof err), 0); /* bytes/s */
+	assert_int_equal(v, 12u << 20);
+	assert_int_equal(units_parse_rate("100mbps", 1ull << 40, &v, err, sizeof err), -1);
+	assert_int_equal(units_parse_rate("-1mbit", 1ull << 40, &v, err, sizeof err), -1);
+	assert_int_equal(units_parse_rate("mbit", 1ull << 40, &v, err, sizeof err), -1);
+}
+
 static void test_format(void **st)
 {
 	char b[32];
@@ -155,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_size_range),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_uint_and_port),
+		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_format),
 	};
 
