@@ -229,27 +229,13 @@ static void gp_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* Mean iperf throughput (Mbit/s) of baseline.json, or 0. */
-static double baseline_mbps(const char *rundir, char *label, size_t len)
+/* baseline.json's measurements (a new reference), or NULL. */
+static json_t *baselines(const char *rundir)
 {
 	char path[1200];
-	json_t *b, *e;
-	size_t i;
-	double best = 0;
 
-	label[0] = 0;
 	snprintf(path, sizeof path, "%s/baseline.json", rundir);
-	b = json_load_file(path, 0, NULL);
-	json_array_foreach(json_object_get(b, "targets"), i, e) {
-		double m = num(e, "mbps");
-
-		if (m > best) {
-			best = m;
-			snprintf(label, len, "%s baseline, %s: %.0f Mbit/s", str(e, "tool"), str(e, "target"), m);
-		}
-	}
-	json_decref(b);
-	return best;
+	return json_load_file(path, 0, NULL);
 }
 
 /* Throughput vs payload, a line per client mode (and target); deadlocked
@@ -259,22 +245,56 @@ static int plot_throughput(const char *rundir, const char *pdir, const struct sc
 {
 	int ap = axis_of(sc, "client.payload"), am = axis_of(sc, "client.mode"), at = axis_of(sc, "target.kind");
 	size_t nm = am >= 0 ? sc->axes[am].n : 1, nt = at >= 0 ? sc->axes[at].n : 1;
-	char bl[200];
-	double base = baseline_mbps(rundir, bl, sizeof bl);
+	json_t *bl = baselines(rundir), *e;
 	FILE *gp, *dd;
-	int series = 0;
+	int series = 0, logy;
+	size_t bi;
+	double floor_y;
 
 	gp = open_in(pdir, "throughput.gp", err, errlen);
 	if (!gp)
 		return -1;
 	plot_terminal(gp, "throughput", 1100, 650);
 	fprintf(gp, "set title \"%s: echoed throughput vs payload\"\n", sc->name);
-	fprintf(gp, "set grid\nset key outside right top\nset ylabel 'echoed throughput (Mbit/s)'\n");
-	if (ap >= 0)
-		fprintf(gp, "set logscale x 2\nset xlabel 'payload (bytes, log scale)'\nset format x '%%.0f'\n");
+	/* Values from a few Mbit/s (a shaped link) to Gbit/s (loopback, the
+	 * baselines) only read on a log axis. */
+	{
+		double lo = 0, hi = 0;
+
+		for (size_t i = 0; i < c->n; i++)
+			if (!strcmp(str(c->v[i], "outcome"), "completed") && mbps(c->v[i]) > 0) {
+				double v = mbps(c->v[i]);
+
+				lo = lo == 0 || v < lo ? v : lo;
+				hi = v > hi ? v : hi;
+			}
+		json_array_foreach(json_object_get(bl, "targets"), bi, e) {
+			double v = num(e, "mbps");
+
+			lo = lo == 0 || v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+		logy = lo > 0 && hi / lo > 50;
+		floor_y = logy ? lo / 2 : 0;
+	}
+	fprintf(gp, "set grid\nset key below\nset ylabel 'echoed throughput (Mbit/s%s)'\n", logy ? ", log scale" : "");
+	if (logy)
+		fprintf(gp, "set logscale y\nset yrange [%.6f:*]\n", floor_y);
 	else
+		fprintf(gp, "set yrange [0:*]\n");
+	if (ap >= 0) {
+		fprintf(gp, "set logscale x 2\nset xlabel 'payload (bytes, log scale)'\nset xtics (");
+		for (size_t v = 0; v < sc->axes[ap].n; v++) {
+			double x = 0;
+
+			scenario_value_number("client.payload", sc->axes[ap].values[v].raw, &x);
+			fprintf(gp, "%s\"%s\" %.0f", v ? ", " : "", sc->axes[ap].values[v].raw, x);
+		}
+		fprintf(gp, ")\n");
+	} else {
 		fprintf(gp, "set xlabel 'cell'\nset xtics rotate by -30\n");
-	fprintf(gp, "set yrange [0:*]\nset offsets graph 0.05, graph 0.05, graph 0.05, 0\nplot ");
+	}
+	fprintf(gp, "set offsets graph 0.05, graph 0.05, graph 0.05, 0\nplot ");
 	dd = open_in(pdir, "throughput-deadlock.dat", err, errlen);
 	if (!dd) {
 		fclose(gp);
@@ -306,7 +326,7 @@ static int plot_throughput(const char *rundir, const char *pdir, const struct sc
 				else
 					x = (double)i;
 				if (is_deadlock(l))
-					fprintf(dd, "%.0f 0 %s\n", x, str(l, "id"));
+					fprintf(dd, "%.0f %.6f %s\n", x, floor_y, str(l, "id"));
 				else if (!strcmp(str(l, "outcome"), "completed")) {
 					fprintf(d, "%.0f %.3f %s\n", x, mbps(l), str(l, "id"));
 					rows++;
@@ -323,12 +343,16 @@ static int plot_throughput(const char *rundir, const char *pdir, const struct sc
 		}
 	}
 	fclose(dd);
-	fprintf(gp, "%s'throughput-deadlock.dat' using 1:2 with points pt 2 ps 2.5 lw 3 lc rgb '#7b1fa2' title 'probe deadlock (nothing echoed)'",
+	fprintf(gp, "%s'throughput-deadlock.dat' using 1:2 with points pt 2 ps 2.5 lw 3 lc rgb '#7b1fa2' title 'probe deadlock (nothing echoed; on the axis)'",
 	        series ? ", \\\n     " : "");
-	if (base > 0) {
-		fprintf(gp, ", \\\n     %.3f with lines dt 2 lw 2 lc rgb '#444444' title ", base);
-		gp_string(gp, bl);
+	json_array_foreach(json_object_get(bl, "targets"), bi, e) {
+		char t[300];
+
+		snprintf(t, sizeof t, "%s baseline, %s: %.0f Mbit/s", str(e, "tool"), str(e, "target"), num(e, "mbps"));
+		fprintf(gp, ", \\\n     %.3f with lines dt %d lw 2 lc rgb '#444444' title ", num(e, "mbps"), 2 + (int)bi);
+		gp_string(gp, t);
 	}
+	json_decref(bl);
 	fputc('\n', gp);
 	if (ap < 0) {
 		/* Cell names on the x axis. */
@@ -453,10 +477,14 @@ static int plot_stallmap(const char *pdir, const struct scenario *sc, struct cel
 static int plot_targets(const char *pdir, const struct scenario *sc, struct cells *c, char *err, size_t errlen)
 {
 	int at = axis_of(sc, "target.kind");
+	double maxst = 1;
 	FILE *gp, *d;
 
 	if (at < 0 || sc->axes[at].n < 2)
 		return 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (num(json_object_get(c->v[i], "stall"), "total_s") > maxst)
+			maxst = num(json_object_get(c->v[i], "stall"), "total_s");
 	d = open_in(pdir, "targets.dat", err, errlen);
 	if (!d)
 		return -1;
@@ -513,7 +541,7 @@ static int plot_targets(const char *pdir, const struct scenario *sc, struct cell
 	        sc->name);
 	for (size_t t = 0; t < sc->axes[at].n; t++)
 		fprintf(gp, "%s'targets.dat' using %zu:xtic(1) title '%s'", t ? ", " : "", 2 + t, sc->axes[at].values[t].raw);
-	fprintf(gp, "\nset title 'stall time'\nset ylabel 'seconds'\nplot ");
+	fprintf(gp, "\nset title 'stall time'\nset ylabel 'seconds'\nset yrange [0:%.3f]\nplot ", maxst * 1.2);
 	for (size_t t = 0; t < sc->axes[at].n; t++)
 		fprintf(gp, "%s'targets.dat' using %zu:xtic(1) title '%s'", t ? ", " : "", 2 + sc->axes[at].n + t,
 		        sc->axes[at].values[t].raw);
@@ -583,9 +611,10 @@ static int exists_in(const char *rundir, const char *rel)
 static int write_markdown(const char *rundir, const struct scenario *sc, struct cells *c, int have_map,
                           int have_targets, char *err, size_t errlen)
 {
-	char tmp[1200], path[1200], verdict[1200], bl[200], rel[600];
-	double base = baseline_mbps(rundir, bl, sizeof bl);
-	json_t *env;
+	char tmp[1200], path[1200], verdict[1200], rel[600];
+	json_t *env, *bl = baselines(rundir), *e;
+	int base = json_array_size(json_object_get(bl, "targets")) > 0;
+	size_t bi;
 	FILE *f;
 
 	report_verdict(rundir, sc, verdict, sizeof verdict);
@@ -606,8 +635,16 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 	json_decref(env);
 	fprintf(f, "## Environment\n\n");
 	write_env(f, rundir);
-	if (base > 0)
-		fprintf(f, "## Baseline\n\n%s (what the link carries, measured before the cells).\n\n", bl);
+	if (bl) {
+		fprintf(f, "## Baseline\n\nWhat the link itself carries, measured before the cells:\n\n"
+		           "| target | tool | Mbit/s |\n|---|---|---|\n");
+		json_array_foreach(json_object_get(bl, "targets"), bi, e)
+			fprintf(f, "| %s | %s | %.1f |\n", str(e, "target"), str(e, "tool"), num(e, "mbps"));
+		json_array_foreach(json_object_get(bl, "warnings"), bi, e)
+			fprintf(f, "\nWarning: %s\n", json_string_value(e));
+		fputc('\n', f);
+	}
+	json_decref(bl);
 	fprintf(f, "## Plots\n\n![Echoed throughput vs payload](plots/throughput.png)\n\n");
 	if (have_map)
 		fprintf(f, "![Stall time over the matrix](plots/stallmap.png)\n\n");
@@ -640,8 +677,11 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 		               : "(no capture)");
 		snprintf(buf, sizeof buf, "%.1f", !strcmp(str(l, "outcome"), "completed") ? mbps(l) : 0.0);
 		md_cell(f, buf);
-		if (base > 0) {
-			snprintf(buf, sizeof buf, "%.1f", (!strcmp(str(l, "outcome"), "completed") ? mbps(l) : 0.0) * 100 / base);
+		if (base) {
+			if (json_is_number(json_object_get(l, "pct_of_baseline")))
+				snprintf(buf, sizeof buf, "%.1f", num(l, "pct_of_baseline"));
+			else
+				snprintf(buf, sizeof buf, "%s", json_is_number(json_object_get(l, "baseline_mbps")) ? "0" : "");
 			md_cell(f, buf);
 		}
 		if (!json_integer_value(json_object_get(ex, "applied")))
@@ -662,7 +702,7 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 			json_t *l = c->v[i];
 			const char *id = str(l, "id");
 			char ex[1200];
-			FILE *e;
+			FILE *ef;
 
 			if (!is_deadlock(l))
 				continue;
@@ -670,17 +710,17 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 				fprintf(f, "## Deadlocks\n\n");
 			fprintf(f, "### %s\n\n%s\n\n", id, str(l, "detail"));
 			snprintf(ex, sizeof ex, "%s/cells/%s/excerpt.txt", rundir, id);
-			e = fopen(ex, "r");
-			if (e) {
+			ef = fopen(ex, "r");
+			if (ef) {
 				char line[512];
 				int n = 0;
 
 				fprintf(f, "The segments around the onset (relative seq/ack, `>` marks the last progress):\n\n```\n");
-				while (fgets(line, sizeof line, e) && n++ < 40)
+				while (fgets(line, sizeof line, ef) && n++ < 40)
 					if (line[0] != '\n')
 						fputs(line, f);
 				fprintf(f, "```\n\n");
-				fclose(e);
+				fclose(ef);
 			}
 			snprintf(rel, sizeof rel, "cells/%s/plots/conn-0.png", id);
 			if (exists_in(rundir, rel))

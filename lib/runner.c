@@ -2,6 +2,7 @@
  * tcpecho, analysis, expectations, and the results folder. */
 #include "runner.h"
 #include "analysis.h"
+#include "baseline.h"
 #include "capture.h"
 #include "netenv.h"
 #include "plot.h"
@@ -693,6 +694,14 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 	json_object_set_new(*line, "server_deadlocks_detected",
 	                    json_is_object(server) ? json_incref(json_object_get(server, "deadlocks_detected") ?: json_null())
 	                                           : json_null());
+	{
+		double base = baseline_mbps_for(r->dir, &k.cfg);
+		double tp = json_number_value(json_object_get(*line, "throughput_Bps")) * 8 / 1e6;
+
+		json_object_set_new(*line, "baseline_mbps", base > 0 ? json_real(base) : json_null());
+		json_object_set_new(*line, "pct_of_baseline",
+		                    base > 0 && !strcmp(outcome, "completed") ? json_real(tp * 100 / base) : json_null());
+	}
 	json_object_set_new(*line, "config", params_json(r->sc, cell, 1));
 	json_decref(client);
 	json_decref(analysis);
@@ -876,6 +885,26 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 	signal(SIGPIPE, SIG_IGN);
 	printf("run %s: %u cell%s -> %s\n", sc->name, ntodo, ntodo == 1 ? "" : "s", r.dir);
 	fflush(stdout);
+	snprintf(path, sizeof path, "%s/baseline.json", r.dir);
+	if (access(path, F_OK) != 0) {
+		json_t *b, *e;
+		size_t bi;
+
+		if (baseline_run(r.dir, sc, todo, ntodo, r.tag, o->bin_dir, err, errlen) < 0) {
+			fclose(r.jsonl);
+			envreg_end();
+			free(todo);
+			return RUN_INFRA;
+		}
+		b = json_load_file(path, 0, NULL);
+		json_array_foreach(json_object_get(b, "targets"), bi, e)
+			printf("baseline: %s, %s: %.1f Mbit/s\n", json_string_value(json_object_get(e, "target")),
+			       json_string_value(json_object_get(e, "tool")), json_number_value(json_object_get(e, "mbps")));
+		json_array_foreach(json_object_get(b, "warnings"), bi, e)
+			printf("baseline: warning: %s\n", json_string_value(e));
+		json_decref(b);
+		snprintf(path, sizeof path, "%s/cells.jsonl", r.dir);
+	}
 	r.total = ntodo;
 	r.t0_ms = proc_now_ms();
 	for (unsigned i = 0; i < ntodo && !g_stop; i++) {

@@ -67,15 +67,20 @@ static const struct schema_ent schema[] = {
 	{ "capture.keep", T_ENUM, "on-failure", "keep the pcap: always, on-failure (a failed expectation or error), never", keeps, 0, 0, F(capture.keep) },
 	{ "detect.stall_threshold", T_DUR, "500ms", "no byte progress this long is a stall (client and analysis)", NULL, 1000, 3600 * SEC, F(detect.stall_threshold_us) },
 	{ "detect.sample_interval", T_DUR, "50ms", "client TCP_INFO sampling period", NULL, 1000, 60 * SEC, F(detect.sample_interval_us) },
+	{ "baseline.iperf3", T_BOOL, "false", "measure each target with iperf3 before the cells (true, or { port: N } for a DUT's server)", NULL, 0, 0, F(baseline.iperf3) },
+	{ "baseline.iperf3.port", T_INT, "5201", "remote: the DUT's iperf3 server port", NULL, 1, 65535, F(baseline.iperf3_port) },
+	{ "baseline.iperf2", T_BOOL, "false", "measure with iperf2 too: what lwIP's lwiperf speaks (true, or { port: N })", NULL, 0, 0, F(baseline.iperf2) },
+	{ "baseline.iperf2.port", T_INT, "5001", "remote: the DUT's iperf2 server port", NULL, 1, 65535, F(baseline.iperf2_port) },
+	{ "baseline.duration", T_DUR, "2s", "how long each baseline measurement runs", NULL, SEC / 2, 600 * SEC, F(baseline.duration_us) },
 	{ "timeout", T_DUR, "0", "a cell running longer is stopped and recorded as error (0: alarm + 30 s)", NULL, 0, DAY, F(timeout_us) },
 };
 #define NSCHEMA (sizeof schema / sizeof schema[0])
 
 static const char *const top_keys[] = {
 	"name", "description", "target", "server", "client", "matrix", "repeat", "capture",
-	"detect", "expect", "timeout", NULL,
+	"detect", "baseline", "expect", "timeout", NULL,
 };
-static const char *const sections[] = { "target", "server", "client", "capture", "detect", NULL };
+static const char *const sections[] = { "target", "server", "client", "capture", "detect", "baseline", NULL };
 static const char *const expect_keys[] = { "when", "outcome", "stall_cause", "ended_by", NULL };
 static const char *const outcomes[] = { "completed", "deadlock", "alarm", "reset", "error", "corrupt", NULL };
 static const char *const causes[] = { "probe_deadlock", "receiver_stall", "silent_peer", "abort", "idle", "none", NULL };
@@ -363,13 +368,24 @@ static void set_param(struct scenario *sc, const char *path, const yaml_node_t *
 	sc->params[ei].v.column = COL(v);
 }
 
+/* Whether some schema key lives below path ("baseline.iperf2" has ".port"). */
+static int has_children(const char *path)
+{
+	size_t l = strlen(path);
+
+	for (size_t i = 0; i < NSCHEMA; i++)
+		if (!strncmp(schema[i].key, path, l) && schema[i].key[l] == '.')
+			return 1;
+	return 0;
+}
+
 static void load_section(struct scenario *sc, yaml_document_t *doc, const char *sec, yaml_node_t *m)
 {
 	const char *sib[NSCHEMA + 1];
 	size_t nsib = 0, plen = strlen(sec);
 
 	for (size_t i = 0; i < NSCHEMA; i++)
-		if (!strncmp(schema[i].key, sec, plen) && schema[i].key[plen] == '.')
+		if (!strncmp(schema[i].key, sec, plen) && schema[i].key[plen] == '.' && !strchr(schema[i].key + plen + 1, '.'))
 			sib[nsib++] = schema[i].key + plen + 1;
 	sib[nsib] = NULL;
 	if (m->type != YAML_MAPPING_NODE) {
@@ -386,6 +402,19 @@ static void load_section(struct scenario *sc, yaml_document_t *doc, const char *
 			continue;
 		}
 		snprintf(path, sizeof path, "%s.%s", sec, scalar(k));
+		if (v->type == YAML_MAPPING_NODE && has_children(path)) {
+			/* "iperf2: { port: 5001 }": the switch is on, its settings below. */
+			int ei = find_ent(path);
+
+			if (ei >= 0 && schema[ei].type == T_BOOL && !sc->params[ei].set) {
+				sc->params[ei].set = 1;
+				sc->params[ei].v.raw = xstrdup("true");
+				sc->params[ei].v.line = LINE(v);
+				sc->params[ei].v.column = COL(v);
+			}
+			load_section(sc, doc, path, v);
+			continue;
+		}
 		set_param(sc, path, k, v, sib, nsib);
 	}
 }
@@ -784,6 +813,14 @@ static void expand(struct scenario *sc)
 	free(idx);
 }
 
+static int is_axis(const struct scenario *sc, int ent)
+{
+	for (size_t a = 0; a < sc->naxes; a++)
+		if (sc->axes[a].ent == ent)
+			return 1;
+	return 0;
+}
+
 /* What a cell cannot be, whatever the single values are. */
 static void check_combinations(struct scenario *sc)
 {
@@ -816,7 +853,9 @@ static void check_combinations(struct scenario *sc)
 			place_of(sc, c, find_ent(cfg.target.host[0] ? "target.host" : "target.iface"), &l, &col);
 			add_error(sc, l, col, "target.%s: applies to kind remote only", cfg.target.host[0] ? "host" : "iface");
 		}
-		if (cfg.target.kind != TARGET_NETNS) {
+		/* With target.kind in the matrix, the netns settings apply to its
+		 * netns cells and the other targets ignore them. */
+		if (cfg.target.kind != TARGET_NETNS && !is_axis(sc, find_ent("target.kind"))) {
 			static const char *const netns_only[] = { "target.rate", "target.mtu", "target.loss",
 			                                          "target.blackhole_after" };
 

@@ -42,6 +42,11 @@ struct cellcfg {
 	struct {
 		uint64_t stall_threshold_us, sample_interval_us;
 	} detect;
+	struct {
+		int iperf3, iperf2;     /* measure the link with them before the cells */
+		uint64_t iperf3_port, iperf2_port; /* remote: the DUT's iperf servers */
+		uint64_t duration_us;
+	} baseline;
 	uint64_t timeout_us;        /* a cell running longer is stopped and recorded as error */
 };
 
