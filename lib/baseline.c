@@ -141,8 +141,19 @@ static double measure(const char *tool, const char *client_ns, const char *serve
 	if (!strcmp(tool, "iperf3")) {
 		char *c3[] = { "iperf3", "-c", (char *)host, "-p", ports, "-t", dur, "-J", NULL };
 
-		rc = run_client(c3, client_ns, out, why, wlen);
-		mbps = rc == 0 ? parse_iperf3(out, why, wlen) : -1;
+		long long until = proc_now_ms() + 5000;
+
+		/* iperf3 3.12 with -J exits 0 when the connect is refused and says
+		 * so only in its JSON: the server may not listen yet, so retry. */
+		for (;;) {
+			rc = run_client(c3, client_ns, out, why, wlen);
+			mbps = rc == 0 ? parse_iperf3(out, why, wlen) : -1;
+			if (mbps == 0 && strstr(why, "unable to connect") && proc_now_ms() < until) {
+				usleep(100000);
+				continue;
+			}
+			break;
+		}
 		if (mbps == 0)
 			mbps = -1; /* why says what its JSON lacked */
 	} else {

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Plots, baseline and report: every plot a valid PNG and SVG with labelled
+# axes, the stall map marks deadlocks, report.html is one file with no
+# external reference, the verdict and a table row per cell, `probelock
+# report` regenerates the same report, and the iperf3 baseline of a netns
+# target shaped to 100mbit is near 100 Mbit/s.
+. "$(dirname "$0")/lib.sh"
+P="$BIN/probelock"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # skip needs root (captures, namespaces)"
+	exit 0
+fi
+plan 24
+
+cat >"$TMP/rep.yaml" <<'YAML'
+name: rep
+target: { kind: loopback }
+server: { mode: blocking, app_buf: 8192, sndbuf: 16384, rcvbuf: 16384 }
+client: { sndbuf: 16384, rcvbuf: 16384, alarm: 10s }
+matrix:
+  client.payload: [60000, 300000]
+  client.mode: [blocking, nonblocking]
+baseline: { iperf3: true }
+expect:
+  - when: { client.mode: blocking, client.payload: 300000 }
+    outcome: deadlock
+YAML
+"$P" run "$TMP/rep.yaml" -o "$TMP/res" >"$TMP/run.out" 2>&1
+is "$?" 0 "the run passes"
+RUN=$(readlink -f "$TMP/res/latest")
+grep -q "^report: $RUN/report.html" "$TMP/run.out"
+ok $? "the run ends with the path of report.html"
+VERDICT=$(grep '^Probe deadlock reproduced' "$TMP/run.out")
+is "$VERDICT" "Probe deadlock reproduced in 1 of 4 cells: client.payload >= 300000, client.mode=blocking. Every expectation held." \
+	"the verdict in one sentence"
+
+png() { head -c 8 "$1" | od -An -tx1 | tr -d ' \n'; }
+for p in throughput stallmap; do
+	is "$(png "$RUN/plots/$p.png")" 89504e470d0a1a0a "plots/$p.png is a PNG"
+	xmllint --noout "$RUN/plots/$p.svg" 2>/dev/null && grep -q '<svg' "$RUN/plots/$p.svg"
+	ok $? "plots/$p.svg is well-formed SVG"
+	grep -q "set xlabel '" "$RUN/plots/$p.gp" && grep -q "set ylabel '" "$RUN/plots/$p.gp"
+	ok $? "plots/$p.gp labels both axes"
+done
+grep -q 'echoed throughput (Mbit/s' "$RUN/plots/throughput.svg" && grep -q 'payload (bytes' "$RUN/plots/throughput.svg"
+ok $? "the throughput SVG carries its axis labels"
+grep -q 'iperf3 baseline, loopback' "$RUN/plots/throughput.gp"
+ok $? "the baseline is a reference line of the throughput plot"
+is "$(grep -c ' -1 "deadlock"' "$RUN/plots/stallmap-0.dat")" 1 "the stall map marks the one deadlocked cell distinctly"
+DL="$RUN/cells/payload-300000_mode-blocking"
+is "$(png "$DL/plots/conn-0.png")" 89504e470d0a1a0a "the deadlocked cell has its time-sequence graph"
+xmllint --noout "$DL/plots/conn-0.svg" 2>/dev/null
+ok $? "...in SVG too"
+grep -q 'keep_alive' "$DL/excerpt.txt"
+ok $? "...and its excerpt around the onset"
+
+H="$RUN/report.html"
+is "$(grep -Eoi '(src|href)="[^"]*"' "$H" | grep -Evc '"data:image/png;base64,')" 0 "report.html: every src/href is inline data (no external reference)"
+is "$(grep -Eci '<link|<script|@import|url\(' "$H")" 0 "report.html: no stylesheet, script or url() from elsewhere"
+grep -qF "<strong>${VERDICT//>/&gt;}</strong>" "$H"
+ok $? "report.html opens with the verdict"
+rows=0
+for id in $(cut -d, -f1 "$RUN/summary.csv" | tail -n +2); do
+	[ "$(grep -c "<td>$id</td>" "$H")" = 1 ] && rows=$((rows + 1))
+done
+is "$rows" 4 "report.html: one table row per cell"
+grep -q '<h2>Baseline</h2>' "$H" && grep -q '<td>loopback</td>' "$H"
+ok $? "report.html: the baseline section"
+is "$(grep -c '<img src="data:image/png;base64,' "$H")" 3 "report.html: throughput, stall map and the deadlock's graph inlined"
+
+sum() { cat "$RUN/report.md" "$RUN/report.html" "$RUN/summary.csv" "$RUN/junit.xml" "$RUN"/plots/*.dat | md5sum; }
+before=$(sum)
+rm -f "$RUN/report.html" "$RUN/report.md" "$RUN"/plots/*
+"$P" report "$RUN" >/dev/null
+is "$?:$(sum)" "0:$before" "probelock report regenerates the same report from the same results"
+
+# A netns target shaped to 100mbit: the baseline is near 100 Mbit/s.
+cat >"$TMP/net.yaml" <<'YAML'
+name: net
+target: { kind: netns, rate: 100mbit }
+server: { mode: event }
+client: { mode: nonblocking, payload: 2M, alarm: 20s }
+baseline: { iperf3: true }
+YAML
+"$P" run "$TMP/net.yaml" -o "$TMP/res" >"$TMP/net.out" 2>&1
+NRUN=$(readlink -f "$TMP/res/latest")
+b=$(json "$NRUN/baseline.json" '$d->{targets}[0]{mbps}')
+diag "netns 100mbit: iperf3 baseline $b Mbit/s"
+perl -e 'exit !($ARGV[0] > 85 && $ARGV[0] < 105)' "$b"
+ok $? "netns rate 100mbit: iperf3 baseline near 100 Mbit/s ($b)"
+perl -e 'exit !($ARGV[0] > 0 && $ARGV[0] <= 105)' "$(json <(head -1 "$NRUN/cells.jsonl") '$d->{pct_of_baseline}')"
+ok $? "the cell's throughput as a % of that baseline ($(json <(head -1 "$NRUN/cells.jsonl") 'sprintf "%.0f", $d->{pct_of_baseline}')%)"
+done_testing
