@@ -247,7 +247,7 @@ static int plot_throughput(const char *rundir, const char *pdir, const struct sc
 	size_t nm = am >= 0 ? sc->axes[am].n : 1, nt = at >= 0 ? sc->axes[at].n : 1;
 	json_t *bl = baselines(rundir), *e;
 	FILE *gp, *dd;
-	int series = 0, logy;
+	int series = 0, logy, points = 0;
 	size_t bi;
 	double floor_y;
 
@@ -325,11 +325,14 @@ static int plot_throughput(const char *rundir, const char *pdir, const struct sc
 					scenario_value_number("client.payload", cfg(l, "client.payload"), &x);
 				else
 					x = (double)i;
-				if (is_deadlock(l))
+				if (is_deadlock(l)) {
 					fprintf(dd, "%.0f %.6f %s\n", x, floor_y, str(l, "id"));
+					points++;
+				}
 				else if (!strcmp(str(l, "outcome"), "completed")) {
 					fprintf(d, "%.0f %.3f %s\n", x, mbps(l), str(l, "id"));
 					rows++;
+					points++;
 				}
 			}
 			fclose(d);
@@ -343,6 +346,24 @@ static int plot_throughput(const char *rundir, const char *pdir, const struct sc
 		}
 	}
 	fclose(dd);
+	if (!points) {
+		/* No cell completed or deadlocked (resets, alarms, errors): an empty
+		 * frame that says so, rather than no plot at all. */
+		json_decref(bl);
+		fclose(gp);
+		gp = open_in(pdir, "throughput.gp", err, errlen);
+		if (!gp)
+			return -1;
+		plot_terminal(gp, "throughput", 1100, 650);
+		fprintf(gp, "set title \"%s: echoed throughput vs payload\"\n"
+		            "set xlabel 'payload (bytes)'\nset ylabel 'echoed throughput (Mbit/s)'\n"
+		            "set xrange [0:1]\nset yrange [0:1]\nunset xtics\nunset ytics\n"
+		            "set label 1 'no cell completed or deadlocked: nothing to plot (see the table of cells)' "
+		            "at graph 0.5, graph 0.5 center\n"
+		            "plot 2 notitle\n", sc->name);
+		fclose(gp);
+		return plot_render(pdir, "throughput.gp", err, errlen);
+	}
 	fprintf(gp, "%s'throughput-deadlock.dat' using 1:2 with points pt 2 ps 2.5 lw 3 lc rgb '#7b1fa2' title 'probe deadlock (nothing echoed; on the axis)'",
 	        series ? ", \\\n     " : "");
 	json_array_foreach(json_object_get(bl, "targets"), bi, e) {
