@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # skip needs root (captures, namespaces)"
 	exit 0
 fi
-plan 24
+plan 29
 
 cat >"$TMP/rep.yaml" <<'YAML'
 name: rep
@@ -90,4 +90,33 @@ perl -e 'exit !($ARGV[0] > 85 && $ARGV[0] < 105)' "$b"
 ok $? "netns rate 100mbit: iperf3 baseline near 100 Mbit/s ($b)"
 perl -e 'exit !($ARGV[0] > 0 && $ARGV[0] < 150)' "$(json <(head -1 "$NRUN/cells.jsonl") '$d->{pct_of_baseline}')"
 ok $? "the cell's throughput as a % of that baseline ($(json <(head -1 "$NRUN/cells.jsonl") 'sprintf "%.0f", $d->{pct_of_baseline}')%)"
+
+# Several targets in one run: the comparison plot.
+cat >"$TMP/two.yaml" <<'YAML'
+name: two
+target: { kind: loopback, rate: 100mbit }
+server: { mode: event }
+client: { mode: nonblocking, payload: 1M, alarm: 20s }
+matrix:
+  target.kind: [loopback, netns]
+  client.payload: [256K, 1M]
+YAML
+"$P" run "$TMP/two.yaml" -o "$TMP/res" >/dev/null 2>&1
+is "$?" 0 "a run over two targets passes"
+TRUN=$(readlink -f "$TMP/res/latest")
+is "$(png "$TRUN/plots/targets.png")" 89504e470d0a1a0a "the target comparison plot is drawn"
+is "$(($(wc -l <"$TRUN/plots/targets.dat") - 1))" 2 "...with a row per cell pair (payload), a column per target"
+
+# A remote DUT without an iperf3 server: a warning, the run goes on.
+start_echod R --mode event
+cat >"$TMP/remote.yaml" <<YAML
+name: remote
+target: { kind: remote, host: 127.0.0.1, port: $R_PORT, iface: lo }
+client: { mode: nonblocking, payload: 256K, alarm: 10s }
+baseline: { iperf3: { port: 9 } }
+YAML
+"$P" run "$TMP/remote.yaml" -o "$TMP/res" >"$TMP/remote.out" 2>&1
+is "$?" 0 "remote DUT without iperf3: the run still passes"
+grep -q "baseline: warning: iperf3 on the DUT 127.0.0.1:9: .*(no baseline for it)" "$TMP/remote.out"
+ok $? "...and says so as a warning ($(grep 'baseline: warning' "$TMP/remote.out"))"
 done_testing
