@@ -750,8 +750,8 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 			if (exists_in(rundir, rel))
 				fprintf(f, "Capture: `%s`\n\n", rel);
 			else
-				fprintf(f, "Capture: not kept (capture.keep); `%s` holds the analysis and the graph's data.\n\n",
-				        "cells/<id>/analysis.json");
+				fprintf(f, "Capture: not kept (capture.keep: the cell passed); `cells/%s/analysis.json` holds the "
+				           "analysis and `cells/%s/plots/` the graph's data.\n\n", id, id);
 		}
 	}
 	if (fclose(f) != 0) {
