@@ -250,11 +250,39 @@ static void record_pid(pid_t pid, const char *exe, int add)
 static const char *const server_modes[] = { "event", "blocking", "stall", "slow" };
 static const char *const client_modes[] = { "blocking", "nonblocking", "chunked", "split", "aware" };
 
+/* Starts one of the cell's programs with its stdout and stderr in the cell's
+ * folder (out_name, err_name) and records its PID for env down. Returns the
+ * PID, or -1 with k->infra saying "start PROG: cause". */
+static pid_t spawn_in_cell(struct cell *k, char **argv, const char *exe, const char *prog, const char *netns,
+                           const char *out_name, const char *err_name)
+{
+	char out[1200], errp[1200], cause[sizeof k->infra];
+	int ofd, efd;
+	pid_t pid;
+
+	snprintf(out, sizeof out, "%s/%s", k->dir, out_name);
+	snprintf(errp, sizeof errp, "%s/%s", k->dir, err_name);
+	ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	efd = open(errp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	pid = proc_spawn(argv, netns, ofd, efd, cause, sizeof cause);
+	if (ofd >= 0)
+		close(ofd);
+	if (efd >= 0)
+		close(efd);
+	argv_free(argv);
+	if (pid < 0) {
+		snprintf(k->infra, sizeof k->infra, "start %s: %s", prog, cause);
+		return -1;
+	}
+	record_pid(pid, exe, 1);
+	return pid;
+}
+
 static int start_echod(struct runner *r, struct cell *k)
 {
 	const struct cellcfg *c = &k->cfg;
 	char *argv[40], exe[700], out[1200], errp[1200], line[256];
-	int n = 0, ofd, efd;
+	int n = 0;
 	long long deadline;
 
 	snprintf(exe, sizeof exe, "%s/echod", r->o->bin_dir);
@@ -297,24 +325,13 @@ static int start_echod(struct runner *r, struct cell *k)
 		argv_add(argv, &n, "--idle-timeout");
 		argv_add(argv, &n, "%lluus", (unsigned long long)c->server.idle_timeout_us);
 	}
-	snprintf(out, sizeof out, "%s/server.out", k->dir);
-	snprintf(errp, sizeof errp, "%s/server.err", k->dir);
-	ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	efd = open(errp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	k->echod = proc_spawn(argv, k->netns_server, ofd, efd, k->infra, sizeof k->infra);
-	if (ofd >= 0)
-		close(ofd);
-	if (efd >= 0)
-		close(efd);
-	argv_free(argv);
+	k->echod = spawn_in_cell(k, argv, exe, "echod", k->netns_server, "server.out", "server.err");
 	if (k->echod < 0) {
-		char tmp[sizeof k->infra];
-
-		snprintf(tmp, sizeof tmp, "%s", k->infra);
-		snprintf(k->infra, sizeof k->infra, "start echod: %s", tmp);
+		k->echod = 0;
 		return -1;
 	}
-	record_pid(k->echod, exe, 1);
+	snprintf(out, sizeof out, "%s/server.out", k->dir);
+	snprintf(errp, sizeof errp, "%s/server.err", k->dir);
 	/* The readiness line, never a sleep. */
 	deadline = proc_now_ms() + 5000;
 	while (proc_now_ms() < deadline) {
@@ -353,8 +370,8 @@ static int start_echod(struct runner *r, struct cell *k)
 static int start_tcpecho(struct runner *r, struct cell *k)
 {
 	const struct cellcfg *c = &k->cfg;
-	char *argv[48], exe[700], out[1200], errp[1200];
-	int n = 0, ofd, efd;
+	char *argv[48], exe[700];
+	int n = 0;
 
 	snprintf(exe, sizeof exe, "%s/tcpecho", r->o->bin_dir);
 	argv_add(argv, &n, "%s", exe);
@@ -408,25 +425,11 @@ static int start_tcpecho(struct runner *r, struct cell *k)
 	if (!c->client.abort)
 		argv_add(argv, &n, "--no-abort");
 	argv_add(argv, &n, "%s", k->host);
-	snprintf(out, sizeof out, "%s/client.json", k->dir);
-	snprintf(errp, sizeof errp, "%s/client.err", k->dir);
-	ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	efd = open(errp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	k->tcpecho = proc_spawn(argv, k->netns_client, ofd, efd, k->infra, sizeof k->infra);
-	if (ofd >= 0)
-		close(ofd);
-	if (efd >= 0)
-		close(efd);
-	argv_free(argv);
+	k->tcpecho = spawn_in_cell(k, argv, exe, "tcpecho", k->netns_client, "client.json", "client.err");
 	if (k->tcpecho < 0) {
-		char tmp[sizeof k->infra];
-
-		snprintf(tmp, sizeof tmp, "%s", k->infra);
-		snprintf(k->infra, sizeof k->infra, "start tcpecho: %s", tmp);
 		k->tcpecho = 0;
 		return -1;
 	}
-	record_pid(k->tcpecho, exe, 1);
 	return 0;
 }
 
