@@ -557,6 +557,7 @@ static int plot_targets(const char *pdir, const struct scenario *sc, struct cell
 	plot_terminal(gp, "targets", 1200, 600);
 	fprintf(gp, "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
 	            "set grid ytics\nset xtics rotate by -30\nset key top left\n"
+	            "set xlabel 'cell (its matrix values other than target.kind)'\n"
 	            "set multiplot layout 1,2 title \"%s: the targets side by side, same cells\"\n"
 	            "set title 'echoed throughput'\nset ylabel 'Mbit/s (0: did not complete)'\nplot ",
 	        sc->name);

@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # skip needs root (captures, namespaces)"
 	exit 0
 fi
-plan 29
+plan 34
 
 cat >"$TMP/rep.yaml" <<'YAML'
 name: rep
@@ -91,6 +91,28 @@ ok $? "netns rate 100mbit: iperf3 baseline near 100 Mbit/s ($b)"
 perl -e 'exit !($ARGV[0] > 0 && $ARGV[0] < 150)' "$(json <(head -1 "$NRUN/cells.jsonl") '$d->{pct_of_baseline}')"
 ok $? "the cell's throughput as a % of that baseline ($(json <(head -1 "$NRUN/cells.jsonl") 'sprintf "%.0f", $d->{pct_of_baseline}')%)"
 
+# The shipped scenarios' plots: every PNG and SVG valid, axes labelled.
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+for scen in freniche-1998 "buffer-matrix --only client.sndbuf=16384"; do
+	name=${scen%% *}
+	# shellcheck disable=SC2086
+	"$P" run "$ROOT/scenarios/$name.yaml" ${scen#$name} -o "$TMP/ship" >/dev/null 2>&1
+	SRUN=$(readlink -f "$TMP/ship/latest")
+	bad=""
+	n=0
+	for f in "$SRUN"/plots/*.png "$SRUN"/cells/*/plots/*.png; do
+		n=$((n + 1))
+		[ "$(png "$f")" = 89504e470d0a1a0a ] || bad="$bad $f"
+		xmllint --noout "${f%.png}.svg" 2>/dev/null || bad="$bad ${f%.png}.svg"
+	done
+	is "$bad" "" "$name: all $n plots are valid PNG and SVG"
+	missing=""
+	for g in "$SRUN"/plots/*.gp "$SRUN"/cells/*/plots/*.gp; do
+		grep -q "set xlabel '" "$g" && grep -q "set ylabel '" "$g" || missing="$missing $g"
+	done
+	is "$missing" "" "$name: every plot labels its axes"
+done
+
 # Several targets in one run: the comparison plot.
 cat >"$TMP/two.yaml" <<'YAML'
 name: two
@@ -105,6 +127,8 @@ YAML
 is "$?" 0 "a run over two targets passes"
 TRUN=$(readlink -f "$TMP/res/latest")
 is "$(png "$TRUN/plots/targets.png")" 89504e470d0a1a0a "the target comparison plot is drawn"
+grep -q "set xlabel '" "$TRUN/plots/targets.gp" && grep -q "set ylabel '" "$TRUN/plots/targets.gp"
+ok $? "...with labelled axes"
 is "$(($(wc -l <"$TRUN/plots/targets.dat") - 1))" 2 "...with a row per cell pair (payload), a column per target"
 
 # A remote DUT without an iperf3 server: a warning, the run goes on.
