@@ -31,7 +31,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBA     := $(BUILD)/libprobelock.a
 
-PROGS    := $(BIN)/echod $(BIN)/tcpecho $(BIN)/probelock
+PROGS    := $(BIN)/echod $(BIN)/tcpecho $(BIN)/probelock $(BIN)/lwip-echod
 ORCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard orchestrator/*.c))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -63,6 +63,16 @@ $(BIN)/tcpecho: $(BUILD)/client/tcpecho.o $(LIBA)
 $(BIN)/probelock: $(ORCH_OBJS) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The emulated embedded target links Debian's liblwip (its own headers and
+# lwipopts.h), and only the option helpers of ours.
+$(BUILD)/dut/lwip-echod.o: dut/lwip-echod.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags lwip) -MMD -MP -c $< -o $@
+
+$(BIN)/lwip-echod: $(BUILD)/dut/lwip-echod.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs lwip)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)

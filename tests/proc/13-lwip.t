@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The emulated embedded target: lwip-echod on a TAP (MTU 576) in a namespace
+# of the test's own, the client on the Linux side of the TAP. The draft's
+# blocking client deadlocks against lwIP, the other modes complete; the
+# capture shows lwIP's 1-byte zero window probes (zero_window_probe) and
+# Linux's (keep_alive + zero_window), counted as tshark counts them; and
+# lwip-echod's errors without root, without the TAP, without /dev/net/tun.
+. "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+if [ "$(id -u)" -ne 0 ] || [ ! -e /dev/net/tun ]; then
+	echo "1..0 # skip needs root and /dev/net/tun"
+	exit 0
+fi
+plan 15
+
+NS="plk-t13-$$" TAP="plk$$t"
+ip netns add "$NS" && track_netns "$NS"
+ip -n "$NS" tuntap add dev "$TAP" mode tap
+ip -n "$NS" link set "$TAP" mtu 576
+ip -n "$NS" addr add 198.18.0.1/30 dev "$TAP"
+ip -n "$NS" link set "$TAP" up
+ip -n "$NS" link set lo up
+ip netns exec "$NS" "$BIN/lwip-echod" --tap "$TAP" >"$TMP/lw.out" 2>"$TMP/lw.err" &
+LW=$!
+track "$LW"
+for _ in $(seq 100); do grep -q '^listening on 198.18.0.2 7' "$TMP/lw.out" && break; sleep 0.05; done
+grep -q '^listening on 198.18.0.2 7' "$TMP/lw.out"
+ok $? "lwip-echod is up on TAP $TAP in $NS (readiness line)"
+
+TE() { ip netns exec "$NS" timeout 60 "$BIN/tcpecho" -p 7 --sndbuf 16384 --rcvbuf 16384 "$@" 198.18.0.2; }
+TE -a 10 --payload 60000 --json >"$TMP/small.json"
+is "$?:$(json "$TMP/small.json" '$d->{outcome}'):$(json "$TMP/small.json" '$d->{verified}')" "0:completed:true" \
+	"60000 bytes against lwIP: completed, verified"
+
+"$BIN/probelock" capture "$TAP" "$TMP/lw.pcap" --netns "$NS" --snaplen 128 --filter "tcp port 7" >"$TMP/cap.out" 2>&1 &
+CAP=$!
+track "$CAP"
+for _ in $(seq 100); do grep -q capturing "$TMP/cap.out" && break; sleep 0.05; done
+TE -a 6 --no-abort --payload 300000 --json >"$TMP/big.json"
+is "$?:$(json "$TMP/big.json" '$d->{outcome}')" "3:deadlock" "300000 bytes, blocking: probe deadlock against lwIP"
+sleep 0.3
+stop_pid "$CAP"
+"$BIN/probelock" analyze --json "$TMP/lw.pcap" >"$TMP/lw.json"
+is "$(json "$TMP/lw.json" 'join ",", map { $_->{cause} } @{$d->{connections}[0]{stalls}}')" probe_deadlock \
+	"the capture on the TAP: a probe_deadlock"
+lwdir=$(json "$TMP/lw.json" '$d->{connections}[0]{client} eq "a" ? "b_to_a" : "a_to_b"')
+lxdir=$(json "$TMP/lw.json" '$d->{connections}[0]{client} eq "a" ? "a_to_b" : "b_to_a"')
+perl -e 'exit !($ARGV[0] >= 1)' "$(json "$TMP/lw.json" "\$d->{connections}[0]{directions}{$lwdir}{flags}{zero_window_probe}")"
+ok $? "lwIP's 1-byte probes are zero_window_probe ($(json "$TMP/lw.json" "\$d->{connections}[0]{directions}{$lwdir}{flags}{zero_window_probe}"))"
+perl -e 'exit !($ARGV[0] >= 1 && $ARGV[1] >= 1)' \
+	"$(json "$TMP/lw.json" "\$d->{connections}[0]{directions}{$lxdir}{flags}{keep_alive}")" \
+	"$(json "$TMP/lw.json" "\$d->{connections}[0]{directions}{$lxdir}{flags}{zero_window}")"
+ok $? "Linux's probes are keep_alive, its windows zero_window"
+if command -v tshark >/dev/null; then
+	diff=$(perl "$HERE/tshark-counts.pl" "$TMP/lw.pcap" 2>/dev/null | while read -r flag n; do
+		ours=$(json "$TMP/lw.json" "\$d->{flags_total}{$flag}"); [ "$ours" = "$n" ] || echo "$flag ours=$ours tshark=$n"; done)
+	is "$diff" "" "every flag count equals tshark's ($(awk '$2 > 0 {printf "%s=%s ", $1, $2}' < <(perl "$HERE/tshark-counts.pl" "$TMP/lw.pcap" 2>/dev/null)))"
+else
+	echo "ok $((_n += 1)) # skip tshark missing"
+fi
+
+for mode in nonblocking chunked split aware; do
+	TE -a 30 --mode "$mode" --payload 300000 --json >"$TMP/$mode.json"
+	is "$?:$(json "$TMP/$mode.json" '$d->{outcome}'):$(json "$TMP/$mode.json" '$d->{verified}')" "0:completed:true" \
+		"300000 bytes, $mode against lwIP: completed, verified"
+done
+
+stop_pid "$LW"
+grep -q '"program":"lwip-echod"' "$TMP/lw.out"
+ok $? "SIGTERM: lwip-echod stops and prints its statistics"
+
+# Errors: no root, no such TAP, no /dev/net/tun.
+setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/lwip-echod" --tap "$TAP" >/dev/null 2>"$TMP/e1"
+ok $([ $? -eq 1 ] && grep -q "needs root" "$TMP/e1"; echo $?) "without root: exit 1, says it needs root ($(cat "$TMP/e1"))"
+"$BIN/lwip-echod" --tap plknosuch0 >/dev/null 2>"$TMP/e2"
+ok $([ $? -eq 1 ] && grep -q "TAP device plknosuch0 does not exist" "$TMP/e2"; echo $?) \
+	"no such TAP: exit 1, says how to create it"
+unshare -m sh -c "mount -t tmpfs none /dev/net && exec '$BIN/lwip-echod' --tap '$TAP'" >/dev/null 2>"$TMP/e3"
+ok $([ $? -eq 1 ] && grep -q "/dev/net/tun does not exist" "$TMP/e3"; echo $?) \
+	"without /dev/net/tun: exit 1, says what to do ($(head -c 90 "$TMP/e3"))"
+done_testing
