@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -191,11 +192,10 @@ static int preflight(const char *tap)
 		fprintf(stderr, "lwip-echod: attaching to TAP %s needs root (CAP_NET_ADMIN); run it as root\n", tap);
 		return -1;
 	}
+	/* if_nametoindex asks the current network namespace; /sys would show
+	 * the namespace sysfs was mounted in. */
 	{
-		char path[128];
-
-		snprintf(path, sizeof path, "/sys/class/net/%s", tap);
-		if (access(path, F_OK) != 0) {
+		if (if_nametoindex(tap) == 0) {
 			fprintf(stderr, "lwip-echod: TAP device %s does not exist (in this network namespace): "
 			                "create it first: ip tuntap add dev %s mode tap\n", tap, tap);
 			return -1;

@@ -204,10 +204,81 @@ int envreg_status(FILE *out)
 
 /* ---- topology ---- */
 
+/* tbf rate and nftables loss on one device of a namespace. */
+static int shape(const char *ns, const char *dev, uint64_t rate, uint64_t mtu, uint64_t loss, char *err,
+                 size_t errlen)
+{
+	char rates[32], bursts[32], rule[256];
+
+	if (rate) {
+		/* tc's "bps" is bytes per second. The bucket holds at least two
+		 * full frames and 20 ms of traffic. */
+		uint64_t burst = rate / 50 > 2 * (mtu ? mtu : 1500) + 200 ? rate / 50 : 2 * (mtu ? mtu : 1500) + 200;
+		char *a_tbf[] = { "tc", "-n", (char *)ns, "qdisc", "add", "dev", (char *)dev, "root", "tbf", "rate", rates,
+		                  "burst", bursts, "latency", "100ms", NULL };
+
+		snprintf(rates, sizeof rates, "%llubps", (unsigned long long)rate);
+		snprintf(bursts, sizeof bursts, "%llu", (unsigned long long)burst);
+		if (run_ip("tc qdisc add tbf", err, errlen, a_tbf) < 0)
+			return -1;
+	}
+	if (loss) {
+		char *a_nft[] = { "nft", rule, NULL };
+
+		snprintf(rule, sizeof rule,
+		         "add table inet plk_loss; add chain inet plk_loss out "
+		         "{ type filter hook output priority 0; policy accept; }; "
+		         "add rule inet plk_loss out meta l4proto tcp numgen random mod 100 < %llu drop",
+		         (unsigned long long)loss);
+		if (proc_run(a_nft, ns, "nft add table inet plk_loss", err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int netenv_up_tap(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu, uint64_t loss,
+                  char *err, size_t errlen)
+{
+	char mtus[24];
+
+	memset(e, 0, sizeof *e);
+	snprintf(e->tag, sizeof e->tag, "%.10s", tag);
+	snprintf(e->ns_client, sizeof e->ns_client, "plk-%s-d", e->tag);
+	snprintf(e->ns_server, sizeof e->ns_server, "plk-%s-d", e->tag);
+	snprintf(e->veth_client, sizeof e->veth_client, "plk%.10st", e->tag);
+	snprintf(e->veth_server, sizeof e->veth_server, "plk%.10st", e->tag);
+	snprintf(mtus, sizeof mtus, "%llu", (unsigned long long)(mtu ? mtu : 576));
+	{
+		char *a_ns[] = { "ip", "netns", "add", e->ns_client, NULL };
+		char *a_tap[] = { "ip", "-n", e->ns_client, "tuntap", "add", "dev", e->veth_client, "mode", "tap", NULL };
+		char *a_mtu[] = { "ip", "-n", e->ns_client, "link", "set", e->veth_client, "mtu", mtus, NULL };
+		char *a_addr[] = { "ip", "-n", e->ns_client, "addr", "add", NETENV_CLIENT_ADDR "/30", "dev", e->veth_client, NULL };
+		char *a_lo[] = { "ip", "-n", e->ns_client, "link", "set", "lo", "up", NULL };
+		char *a_up[] = { "ip", "-n", e->ns_client, "link", "set", e->veth_client, "up", NULL };
+
+		envreg_add("netns", e->ns_client);
+		if (run_ip("lwip: ip netns add", err, errlen, a_ns) < 0)
+			goto fail;
+		e->nss = 1;
+		if (run_ip("lwip: ip tuntap add", err, errlen, a_tap) < 0 ||
+		    run_ip("lwip: ip link set mtu", err, errlen, a_mtu) < 0 ||
+		    run_ip("lwip: ip addr add", err, errlen, a_addr) < 0 ||
+		    run_ip("lwip: ip link set lo up", err, errlen, a_lo) < 0 ||
+		    run_ip("lwip: ip link set up", err, errlen, a_up) < 0)
+			goto fail;
+		if (shape(e->ns_client, e->veth_client, rate, mtu ? mtu : 576, loss, err, errlen) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	netenv_down(e);
+	return -1;
+}
+
 int netenv_up(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu, uint64_t loss,
               char *err, size_t errlen)
 {
-	char mtus[24], rates[32], bursts[32], rule[256];
+	char mtus[24];
 
 	memset(e, 0, sizeof *e);
 	snprintf(e->tag, sizeof e->tag, "%.10s", tag);
@@ -252,29 +323,8 @@ int netenv_up(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu, ui
 			if (run_ip("netns: ip link set mtu", err, errlen, a_mtu) < 0)
 				goto fail;
 		}
-		if (rate) {
-			/* tc's "bps" is bytes per second. The bucket holds at least two
-			 * full frames and 20 ms of traffic. */
-			uint64_t burst = rate / 50 > 2 * (mtu ? mtu : 1500) + 200 ? rate / 50 : 2 * (mtu ? mtu : 1500) + 200;
-			char *a_tbf[] = { "tc", "-n", ns, "qdisc", "add", "dev", dev, "root", "tbf", "rate", rates,
-			                  "burst", bursts, "latency", "100ms", NULL };
-
-			snprintf(rates, sizeof rates, "%llubps", (unsigned long long)rate);
-			snprintf(bursts, sizeof bursts, "%llu", (unsigned long long)burst);
-			if (run_ip("netns: tc qdisc add tbf", err, errlen, a_tbf) < 0)
-				goto fail;
-		}
-		if (loss) {
-			char *a_nft[] = { "nft", rule, NULL };
-
-			snprintf(rule, sizeof rule,
-			         "add table inet plk_loss; add chain inet plk_loss out "
-			         "{ type filter hook output priority 0; policy accept; }; "
-			         "add rule inet plk_loss out meta l4proto tcp numgen random mod 100 < %llu drop",
-			         (unsigned long long)loss);
-			if (proc_run(a_nft, ns, "netns: nft add table inet plk_loss", err, errlen) != 0)
-				goto fail;
-		}
+		if (shape(ns, dev, rate, mtu, loss, err, errlen) < 0)
+			goto fail;
 		if (run_ip("netns: ip link set up", err, errlen, a_up) < 0)
 			goto fail;
 	}
@@ -298,6 +348,8 @@ int netenv_blackhole(struct netenv *e, char *err, size_t errlen)
 
 void netenv_down(struct netenv *e)
 {
+	if (e->nss >= 2 && !strcmp(e->ns_client, e->ns_server))
+		e->nss = 1; /* the lwip target: one namespace */
 	/* The veth pair, its qdiscs and the nftables tables go with the namespaces. */
 	if (e->nss >= 2) {
 		delete_netns(e->ns_server);

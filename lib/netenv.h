@@ -27,6 +27,12 @@ struct netenv {
  * was built is removed and err names the step: "netns: tc qdisc add ...: cause". */
 int netenv_up(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu, uint64_t loss,
               char *err, size_t errlen);
+/* The lwip target: one namespace plk-<tag>-d holding a TAP plk<tag>t (MTU
+ * mtu, 576 when 0) with NETENV_CLIENT_ADDR/30 on its Linux side; lwip-echod
+ * attaches to the TAP as NETENV_SERVER_ADDR. Client, lwip-echod and capture
+ * all live in that namespace (ns_client == ns_server, veth_client = the TAP). */
+int netenv_up_tap(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu, uint64_t loss,
+                  char *err, size_t errlen);
 /* From now on drop everything the client namespace sends (nftables). */
 int netenv_blackhole(struct netenv *e, char *err, size_t errlen);
 void netenv_down(struct netenv *e);

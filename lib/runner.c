@@ -278,6 +278,29 @@ static pid_t spawn_in_cell(struct cell *k, char **argv, const char *exe, const c
 	return pid;
 }
 
+/* lwip-echod's arguments for a cell of the lwip target. */
+static void lwip_argv(struct runner *r, struct cell *k, char **argv, int *n, char *exe, size_t exelen)
+{
+	const struct cellcfg *c = &k->cfg;
+
+	snprintf(exe, exelen, "%s/lwip-echod", r->o->bin_dir);
+	argv_add(argv, n, "%s", exe);
+	argv_add(argv, n, "--tap");
+	argv_add(argv, n, "%s", k->env.veth_client);
+	argv_add(argv, n, "--addr");
+	argv_add(argv, n, NETENV_SERVER_ADDR);
+	argv_add(argv, n, "--gateway");
+	argv_add(argv, n, NETENV_CLIENT_ADDR);
+	argv_add(argv, n, "--mode");
+	argv_add(argv, n, "%s", c->server.mode == 2 ? "stall" : "echo");
+	argv_add(argv, n, "--app-buf");
+	argv_add(argv, n, "%llu", (unsigned long long)(c->server.app_buf < 65535 ? c->server.app_buf : 65535));
+	if (c->server.keepalive[0]) {
+		argv_add(argv, n, "--keepalive");
+		argv_add(argv, n, "%s", c->server.keepalive);
+	}
+}
+
 static int start_echod(struct runner *r, struct cell *k)
 {
 	const struct cellcfg *c = &k->cfg;
@@ -285,6 +308,10 @@ static int start_echod(struct runner *r, struct cell *k)
 	int n = 0;
 	long long deadline;
 
+	if (c->target.kind == TARGET_LWIP) {
+		lwip_argv(r, k, argv, &n, exe, sizeof exe);
+		goto spawn;
+	}
 	snprintf(exe, sizeof exe, "%s/echod", r->o->bin_dir);
 	argv_add(argv, &n, "%s", exe);
 	argv_add(argv, &n, "--bind");
@@ -325,7 +352,9 @@ static int start_echod(struct runner *r, struct cell *k)
 		argv_add(argv, &n, "--idle-timeout");
 		argv_add(argv, &n, "%lluus", (unsigned long long)c->server.idle_timeout_us);
 	}
-	k->echod = spawn_in_cell(k, argv, exe, "echod", k->netns_server, "server.out", "server.err");
+spawn:
+	k->echod = spawn_in_cell(k, argv, exe, c->target.kind == TARGET_LWIP ? "lwip-echod" : "echod", k->netns_server,
+	                         "server.out", "server.err");
 	if (k->echod < 0) {
 		k->echod = 0;
 		return -1;
@@ -356,14 +385,16 @@ static int start_echod(struct runner *r, struct cell *k)
 				fclose(e);
 			}
 			line[strcspn(line, "\n")] = 0;
-			snprintf(k->infra, sizeof k->infra, "start echod: it exited: %s", line[0] ? line : "no message");
+			snprintf(k->infra, sizeof k->infra, "start %s: it exited: %s",
+			         c->target.kind == TARGET_LWIP ? "lwip-echod" : "echod", line[0] ? line : "no message");
 			record_pid(k->echod, exe, 0);
 			k->echod = 0;
 			return -1;
 		}
 		usleep(10000);
 	}
-	snprintf(k->infra, sizeof k->infra, "start echod: no readiness line within 5 s");
+	snprintf(k->infra, sizeof k->infra, "start %s: no readiness line within 5 s",
+	         c->target.kind == TARGET_LWIP ? "lwip-echod" : "echod");
 	return -1;
 }
 
@@ -455,7 +486,26 @@ static void teardown(struct runner *r, struct cell *k)
 		capture_stop(k->cap, &k->capst, err, sizeof err);
 		k->cap = NULL;
 	}
-	stop_pid(r, &k->echod, "echod", 3000);
+	stop_pid(r, &k->echod, k->cfg.target.kind == TARGET_LWIP ? "lwip-echod" : "echod", 3000);
+	if (k->cfg.target.kind == TARGET_LWIP) {
+		/* lwip-echod prints its final statistics as the last line of its
+		 * output: that line is the cell's server.json. */
+		char out[1200], js[1200], line[2048] = "", cur[2048];
+		FILE *f;
+
+		snprintf(out, sizeof out, "%s/server.out", k->dir);
+		f = fopen(out, "r");
+		while (f && fgets(cur, sizeof cur, f))
+			if (cur[0] == '{')
+				snprintf(line, sizeof line, "%s", cur);
+		if (f)
+			fclose(f);
+		snprintf(js, sizeof js, "%s/server.json", k->dir);
+		if (line[0] && (f = fopen(js, "w"))) {
+			fputs(line, f);
+			fclose(f);
+		}
+	}
 	netenv_down(&k->env);
 }
 
@@ -565,6 +615,14 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 		snprintf(k.host, sizeof k.host, "%s", k.cfg.target.host);
 		k.port = (uint16_t)k.cfg.target.port;
 		break;
+	case TARGET_LWIP:
+		if (netenv_up_tap(&k.env, r->tag, k.cfg.target.rate, k.cfg.target.mtu, k.cfg.target.loss, k.infra,
+		                  sizeof k.infra) < 0)
+			goto infra;
+		k.netns_client = k.env.ns_client;
+		k.netns_server = k.env.ns_server;
+		snprintf(k.host, sizeof k.host, NETENV_SERVER_ADDR);
+		break;
 	}
 	if (k.cfg.target.kind != TARGET_REMOTE && start_echod(r, &k) < 0)
 		goto infra;
@@ -575,7 +633,7 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 
 		snprintf(filter, sizeof filter, "tcp port %u", k.port);
 		cc.iface = k.cfg.target.kind == TARGET_LOOPBACK ? "lo"
-		           : k.cfg.target.kind == TARGET_NETNS ? k.env.veth_client : k.cfg.target.iface;
+		           : k.cfg.target.kind == TARGET_REMOTE ? k.cfg.target.iface : k.env.veth_client;
 		cc.netns = k.netns_client;
 		cc.path = pcap;
 		cc.filter = filter;

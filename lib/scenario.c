@@ -23,7 +23,7 @@ struct schema_ent {
 	size_t off, size;     /* where it lands in struct cellcfg */
 };
 
-static const char *const target_kinds[] = { "loopback", "netns", "remote", NULL };
+static const char *const target_kinds[] = { "loopback", "netns", "remote", "lwip", NULL };
 static const char *const server_modes[] = { "event", "blocking", "stall", "slow", NULL };
 static const char *const client_modes[] = { "blocking", "nonblocking", "chunked", "split", "aware", NULL };
 static const char *const keeps[] = { "always", "on-failure", "never", NULL };
@@ -33,21 +33,22 @@ static const char *const keeps[] = { "always", "on-failure", "never", NULL };
 #define DAY (86400 * SEC)
 
 static const struct schema_ent schema[] = {
-	{ "target.kind", T_ENUM, "loopback", "where echod runs: loopback, netns (two namespaces and a veth), remote (a DUT)", target_kinds, 0, 0, F(target.kind) },
-	{ "target.rate", T_RATE, "0", "netns: link rate, 100mbit or bytes/s (12M), shaped with tbf on both veth ends (0: unlimited)", NULL, 0, 1ull << 40, F(target.rate) },
-	{ "target.mtu", T_INT, "0", "netns: MTU of the veth pair (0: default 1500)", NULL, 0, 65535, F(target.mtu) },
-	{ "target.loss", T_INT, "0", "netns: percent of packets dropped each way (nftables)", NULL, 0, 100, F(target.loss) },
-	{ "target.blackhole_after", T_DUR, "0", "netns: from this time into the cell on, drop everything the client sends (nftables): a silent peer", NULL, 0, DAY, F(target.blackhole_after_us) },
+	{ "target.kind", T_ENUM, "loopback", "where the echo server runs: loopback, netns (two namespaces and a veth), remote (a DUT), lwip (the emulated embedded target: lwip-echod on a TAP)", target_kinds, 0, 0, F(target.kind) },
+	{ "target.rate", T_RATE, "0", "netns, lwip: link rate, 100mbit or bytes/s (12M), shaped with tbf (0: unlimited)", NULL, 0, 1ull << 40, F(target.rate) },
+	{ "target.mtu", T_INT, "0", "netns: MTU of the veth pair (0: 1500); lwip: MTU of the TAP (0: 576, what lwIP's buffers assume)", NULL, 0, 65535, F(target.mtu) },
+	{ "target.loss", T_INT, "0", "netns: percent of packets dropped each way; lwip: of the client's packets (nftables)", NULL, 0, 100, F(target.loss) },
+	{ "target.blackhole_after", T_DUR, "0", "netns, lwip: from this time into the cell on, drop everything the client sends (nftables): a silent peer", NULL, 0, DAY, F(target.blackhole_after_us) },
 	{ "target.host", T_STR, "", "remote: the DUT's address", NULL, 0, 0, F(target.host) },
 	{ "target.port", T_INT, "7", "remote: the DUT's echo port", NULL, 1, 65535, F(target.port) },
 	{ "target.iface", T_STR, "", "remote: the interface towards the DUT, where the capture runs", NULL, 0, 0, F(target.iface) },
-	{ "server.mode", T_ENUM, "event", "echod mode: event, blocking (the draft's inetd echo), stall, slow", server_modes, 0, 0, F(server.mode) },
+	{ "server.mode", T_ENUM, "event", "echod mode: event, blocking (the draft's inetd echo), stall, slow; lwip target: event or blocking mean lwIP's echo, stall its stall", server_modes, 0, 0, F(server.mode) },
 	{ "server.app_buf", T_SIZE, "8192", "blocking mode: bytes per recv()", NULL, 1, 1ull << 30, F(server.app_buf) },
 	{ "server.sndbuf", T_SIZE, "0", "SO_SNDBUF of echod's listening socket (0: kernel default)", NULL, 0, 1ull << 30, F(server.sndbuf) },
 	{ "server.rcvbuf", T_SIZE, "0", "SO_RCVBUF of echod's listening socket (0: kernel default)", NULL, 0, 1ull << 30, F(server.rcvbuf) },
 	{ "server.out_cap", T_SIZE, "64K", "event modes: pending echo per connection before reading pauses", NULL, 2, 1ull << 30, F(server.out_cap) },
 	{ "server.rate", T_SIZE, "8K", "slow mode: bytes read per second", NULL, 1, 1ull << 40, F(server.rate) },
 	{ "server.stall_for", T_DUR, "0", "stall mode: start echoing after this long (0: never)", NULL, 0, DAY, F(server.stall_for_us) },
+	{ "server.keepalive", T_STR, "", "lwip target: lwip-echod's SO_KEEPALIVE as IDLE,INTVL,CNT in seconds (e.g. 5,5,3)", NULL, 0, 0, F(server.keepalive) },
 	{ "server.idle_timeout", T_DUR, "0", "close connections idle this long (0: never)", NULL, 0, DAY, F(server.idle_timeout_us) },
 	{ "client.mode", T_ENUM, "blocking", "tcpecho mode: blocking (the draft's), nonblocking, chunked, split, aware", client_modes, 0, 0, F(client.mode) },
 	{ "client.payload", T_SIZE, "60000", "bytes per round", NULL, 1, 1ull << 40, F(client.payload) },
@@ -854,8 +855,8 @@ static void check_combinations(struct scenario *sc)
 			add_error(sc, l, col, "target.%s: applies to kind remote only", cfg.target.host[0] ? "host" : "iface");
 		}
 		/* With target.kind in the matrix, the netns settings apply to its
-		 * netns cells and the other targets ignore them. */
-		if (cfg.target.kind != TARGET_NETNS && !is_axis(sc, find_ent("target.kind"))) {
+		 * netns and lwip cells and the other targets ignore them. */
+		if (cfg.target.kind != TARGET_NETNS && cfg.target.kind != TARGET_LWIP && !is_axis(sc, find_ent("target.kind"))) {
 			static const char *const netns_only[] = { "target.rate", "target.mtu", "target.loss",
 			                                          "target.blackhole_after" };
 
@@ -864,10 +865,18 @@ static void check_combinations(struct scenario *sc)
 
 				if (strcmp(value_of(sc, c, e), "0") != 0) {
 					place_of(sc, c, e, &l, &col);
-					add_error(sc, l, col, "%s: applies to target.kind netns only (cell %s is %s)",
+					add_error(sc, l, col, "%s: applies to target.kind netns or lwip only (cell %s is %s)",
 					          netns_only[k], c->id, value_of(sc, c, find_ent("target.kind")));
 				}
 			}
+		}
+		if (cfg.target.kind == TARGET_LWIP && cfg.server.mode == 3 /* slow */) {
+			place_of(sc, c, find_ent("server.mode"), &l, &col);
+			add_error(sc, l, col, "server.mode: slow is not available on the lwip target (echo or stall)");
+		}
+		if (cfg.target.kind != TARGET_LWIP && cfg.server.keepalive[0] && !is_axis(sc, find_ent("target.kind"))) {
+			place_of(sc, c, find_ent("server.keepalive"), &l, &col);
+			add_error(sc, l, col, "server.keepalive: applies to the lwip target only");
 		}
 		if (cfg.client.sndbuf && cfg.client.sndbuf < 1024) {
 			place_of(sc, c, find_ent("client.sndbuf"), &l, &col);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum target_kind { TARGET_LOOPBACK, TARGET_NETNS, TARGET_REMOTE };
+enum target_kind { TARGET_LOOPBACK, TARGET_NETNS, TARGET_REMOTE, TARGET_LWIP };
 enum capture_keep { KEEP_ALWAYS, KEEP_ON_FAILURE, KEEP_NEVER };
 
 /* Everything one cell runs with; the schema fills it from the scenario. */
@@ -26,6 +26,7 @@ struct cellcfg {
 		unsigned mode;          /* enum server_mode */
 		uint64_t app_buf, sndbuf, rcvbuf, out_cap, rate;
 		uint64_t stall_for_us, idle_timeout_us;
+		char keepalive[64];     /* lwip target: lwip-echod's SO_KEEPALIVE, "5,5,3" */
 	} server;
 	struct {
 		unsigned mode;          /* enum client_mode */
