@@ -110,14 +110,19 @@ struct analysis *analysis_run(const char *path, const struct analysis_cfg *cfg, 
 			stall_init(&cs->st, cfg->stall_threshold_ns);
 			p.conn->user = cs;
 		}
-		progress = stall_is_progress(&cs->st, &p);
-		if (cfg->excerpt)
-			excerpt_track(cs, &p, progress && !(p.thflags & TH_RST));
+		progress = stall_is_progress(&cs->st, &p) && !(p.thflags & TH_RST);
+		/* A segment inside a stall joins its excerpt before the stall may
+		 * close (an RST ends it and belongs to it); progress starts the
+		 * next excerpt only after the stall it closes was kept. */
+		if (cfg->excerpt && !progress)
+			excerpt_track(cs, &p, 0);
 		closed = stall_feed(&cs->st, &p);
 		if (closed < 0)
 			goto oom;
 		if (closed && cfg->excerpt && keep_excerpt(cs) < 0)
 			goto oom;
+		if (cfg->excerpt && progress)
+			excerpt_track(cs, &p, 1);
 	}
 	an->packets = pcapin_packets(in);
 	for (int i = 0; i < PCAPIN_NSKIP; i++)

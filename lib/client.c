@@ -292,6 +292,11 @@ static void mode_split(struct run *r)
 		return;
 	}
 	sampler_add_worker(&r->smp, sender);
+	/* --read-delay: a receiver that does not read yet: its window closes and
+	 * the peer probes it; then it reads, and the window opens again. */
+	for (uint64_t t0 = tcpstat_now_us(); r->cfg->read_delay_us && !stopping(r) &&
+	                                     tcpstat_now_us() - t0 < r->cfg->read_delay_us;)
+		usleep(20000);
 	if (recv_until(r, r->total) < 0 && !r->eof)
 		shutdown(r->fd, SHUT_RDWR); /* the sender may be blocked: wake it */
 	pthread_join(sender, NULL);
@@ -559,7 +564,7 @@ static void decide(struct client_result *res, struct sampler *smp, int failed,
 	if (failed && fail_outcome == CLIENT_CORRUPT) {
 		res->outcome = CLIENT_CORRUPT;
 		res->ended_by = "verification";
-	} else if (res->det.deadlock) {
+	} else if (res->det.deadlock && !res->det.resolved) {
 		res->outcome = CLIENT_DEADLOCK;
 		if (v == SAMPLER_ALARM)
 			res->ended_by = "alarm";

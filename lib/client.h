@@ -40,6 +40,7 @@ struct client_cfg {
 	uint64_t connect_timeout_us;
 	uint64_t stall_threshold_us;
 	uint64_t sample_interval_us;
+	uint64_t read_delay_us;   /* split mode: the receiver starts reading this late */
 	int abort_on_deadlock;
 	const char *timeline_path; /* NULL: none */
 	struct sockopt_req sock;

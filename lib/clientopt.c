@@ -10,7 +10,7 @@
 enum {
 	OPT_MODE = 256, OPT_PAYLOAD, OPT_CHUNK, OPT_SNDBUF, OPT_RCVBUF, OPT_NODELAY, OPT_MAXSEG,
 	OPT_USER_TIMEOUT, OPT_KEEPALIVE, OPT_STALL, OPT_SAMPLE, OPT_NO_ABORT, OPT_TIMELINE,
-	OPT_JSON, OPT_PARALLEL, OPT_CONNECT_TIMEOUT, OPT_LITERAL, OPT_SEED, OPT_VERSION,
+	OPT_JSON, OPT_PARALLEL, OPT_CONNECT_TIMEOUT, OPT_LITERAL, OPT_SEED, OPT_VERSION, OPT_READ_DELAY,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +36,7 @@ static const struct option long_opts[] = {
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "literal", no_argument, NULL, OPT_LITERAL },
 	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "read-delay", required_argument, NULL, OPT_READ_DELAY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -73,6 +74,8 @@ const char *clientopt_help(void)
 "      --payload SIZE       bytes per round: 60000, 64K, 1MiB ...\n"
 "      --chunk SIZE         chunked mode: bytes per send/echo step (default 8192)\n"
 "      --parallel N         nonblocking mode: N connections at once (default 1)\n"
+"      --read-delay D       split mode: the receiver starts reading only after D\n"
+"                           (a peer that stops reading, then resumes)\n"
 "      --literal            send the string itself (the draft's bytes) instead of\n"
 "                           the position-dependent pattern\n"
 "      --seed N             pattern seed (default 1)\n"
@@ -221,6 +224,10 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 		case OPT_LITERAL:
 			literal = 1;
 			break;
+		case OPT_READ_DELAY:
+			if (optutil_duration("--read-delay", optarg, SEC, 0, 3600 * SEC, &cfg->read_delay_us, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			break;
 		case OPT_SEED:
 			if (optutil_uint("--seed", optarg, 0, UINT64_MAX, &seed, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
@@ -288,6 +295,10 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 		if (have_chunk)
 			return CLIENTOPT_USAGE;
 		cfg->chunk = cfg->payload; /* the default chunk simply shrinks */
+	}
+	if (cfg->read_delay_us && cfg->mode != CLIENT_SPLIT) {
+		snprintf(err, errlen, "--read-delay applies to --mode split only");
+		return CLIENTOPT_USAGE;
 	}
 	if (cfg->parallel > 1 && cfg->mode != CLIENT_NONBLOCKING) {
 		snprintf(err, errlen, "--parallel '%u': needs --mode nonblocking", cfg->parallel);

@@ -60,6 +60,12 @@ enum detect_event detect_feed(struct detect *d, const struct tcpstat *s, uint64_
 	if (progress) {
 		enum detect_event ev = DETECT_NONE;
 
+		/* A probe deadlock never ends by itself: bytes moving after the
+		 * verdict mean the state was transient (the client kept waiting and
+		 * a reader woke up). */
+		if (d->deadlock)
+			d->resolved = 1;
+
 		if (d->stalled) {
 			close_stall(d, s->t_us);
 			ev = DETECT_STALL_END;

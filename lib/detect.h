@@ -51,6 +51,7 @@ struct detect {
 	unsigned stalls;
 
 	int deadlock;
+	int resolved;              /* bytes moved again after the detection */
 	uint64_t onset_us, detected_us;
 	unsigned backoff, probes;  /* at detection */
 	unsigned signals;          /* of the last sample */

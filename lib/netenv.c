@@ -212,13 +212,18 @@ static int shape(const char *ns, const char *dev, uint64_t rate, uint64_t mtu, u
 
 	if (rate) {
 		/* tc's "bps" is bytes per second. The bucket holds at least two
-		 * full frames and 20 ms of traffic. */
+		 * full frames and 20 ms of traffic; the queue at least 64 KiB and
+		 * 100 ms of traffic, so that shaping delays rather than drops what a
+		 * socket buffer sends at once. */
 		uint64_t burst = rate / 50 > 2 * (mtu ? mtu : 1500) + 200 ? rate / 50 : 2 * (mtu ? mtu : 1500) + 200;
+		uint64_t limit = rate / 10 > 65536 ? rate / 10 : 65536;
+		char limits[32];
 		char *a_tbf[] = { "tc", "-n", (char *)ns, "qdisc", "add", "dev", (char *)dev, "root", "tbf", "rate", rates,
-		                  "burst", bursts, "latency", "100ms", NULL };
+		                  "burst", bursts, "limit", limits, NULL };
 
 		snprintf(rates, sizeof rates, "%llubps", (unsigned long long)rate);
 		snprintf(bursts, sizeof bursts, "%llu", (unsigned long long)burst);
+		snprintf(limits, sizeof limits, "%llu", (unsigned long long)limit);
 		if (run_ip("tc qdisc add tbf", err, errlen, a_tbf) < 0)
 			return -1;
 	}

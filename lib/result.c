@@ -36,11 +36,12 @@ json_t *result_to_json(const struct client_cfg *c, const struct client_result *r
 	json_t *dl = json_null(), *doc;
 
 	if (d->deadlock)
-		dl = json_pack("{s:f, s:f, s:i, s:i}",
+		dl = json_pack("{s:f, s:f, s:i, s:i, s:b}",
 		               "onset_s", (d->onset_us - d->start_us) / 1e6,
 		               "detected_s", (d->detected_us - d->start_us) / 1e6,
 		               "backoff", (json_int_t)d->backoff,
-		               "probes", (json_int_t)d->probes);
+		               "probes", (json_int_t)d->probes,
+		               "resolved", d->resolved);
 	doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:i, s:s}, s:I, s:I, s:I, s:I, s:o, s:o, s:o,"
 	                " s:I, s:I, s:I, s:b, s:o, s:s, s:s, s:s, s:i, s:f, s:f,"
 	                " s:{s:f, s:f, s:i}, s:o, s:o, s:I, s:I}",

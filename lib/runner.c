@@ -451,6 +451,10 @@ static int start_tcpecho(struct runner *r, struct cell *k)
 		argv_add(argv, &n, "--keepalive");
 		argv_add(argv, &n, "%s", c->client.keepalive);
 	}
+	if (c->client.mode == 3 && c->client.read_delay_us) {
+		argv_add(argv, &n, "--read-delay");
+		argv_add(argv, &n, "%lluus", (unsigned long long)c->client.read_delay_us);
+	}
 	if (c->client.nodelay)
 		argv_add(argv, &n, "--nodelay");
 	if (!c->client.abort)

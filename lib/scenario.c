@@ -60,6 +60,7 @@ static const struct schema_ent schema[] = {
 	{ "client.maxseg", T_INT, "0", "TCP_MAXSEG before connect (0: default)", NULL, 0, 65535, F(client.maxseg) },
 	{ "client.alarm", T_DUR, "20s", "give up after this long (the draft's -a)", NULL, SEC / 10, DAY, F(client.alarm_us) },
 	{ "client.user_timeout", T_DUR, "0", "TCP_USER_TIMEOUT (0: not set)", NULL, 0, DAY, F(client.user_timeout_us) },
+	{ "client.read_delay", T_DUR, "0", "split mode: the receiver starts reading only after this (a client that stops reading, then resumes)", NULL, 0, 3600 * SEC, F(client.read_delay_us) },
 	{ "client.nodelay", T_BOOL, "false", "TCP_NODELAY", NULL, 0, 0, F(client.nodelay) },
 	{ "client.abort", T_BOOL, "true", "abort (RST) as soon as a deadlock is detected; false waits for the alarm like the draft", NULL, 0, 0, F(client.abort) },
 	{ "client.keepalive", T_STR, "", "SO_KEEPALIVE as IDLE[,INTVL[,CNT]], e.g. 5s,1s,3", NULL, 0, 0, F(client.keepalive) },
@@ -869,6 +870,11 @@ static void check_combinations(struct scenario *sc)
 					          netns_only[k], c->id, value_of(sc, c, find_ent("target.kind")));
 				}
 			}
+		}
+		if (cfg.client.read_delay_us && cfg.client.mode != 3 /* split */) {
+			place_of(sc, c, find_ent("client.read_delay"), &l, &col);
+			add_error(sc, l, col, "client.read_delay: needs client.mode split, not %s (cell %s)",
+			          value_of(sc, c, find_ent("client.mode")), c->id);
 		}
 		if (cfg.target.kind == TARGET_LWIP && cfg.server.mode == 3 /* slow */) {
 			place_of(sc, c, find_ent("server.mode"), &l, &col);

@@ -31,7 +31,7 @@ struct cellcfg {
 	struct {
 		unsigned mode;          /* enum client_mode */
 		uint64_t payload, times, chunk, parallel, sndbuf, rcvbuf, maxseg;
-		uint64_t alarm_us, user_timeout_us;
+		uint64_t alarm_us, user_timeout_us, read_delay_us;
 		int nodelay, abort;
 		char keepalive[64];
 	} client;

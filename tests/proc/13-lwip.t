@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -e /dev/net/tun ]; then
 	echo "1..0 # skip needs root and /dev/net/tun"
 	exit 0
 fi
-plan 15
+plan 20
 
 NS="plk-t13-$$" TAP="plk$$t"
 ip netns add "$NS" && track_netns "$NS"
@@ -68,6 +68,25 @@ done
 stop_pid "$LW"
 grep -q '"program":"lwip-echod"' "$TMP/lw.out"
 ok $? "SIGTERM: lwip-echod stops and prints its statistics"
+
+# The lwIP trace's pattern as a scenario: the phases in order, and lwIP's
+# keepalive abort (idle 5 s + 3 x 5 s = 20 s after the client's last segment).
+ROOT=$(cd "$HERE/../.." && pwd)
+"$BIN/probelock" run "$ROOT/scenarios/lwip-keepalive-abort.yaml" -o "$TMP/ka" >"$TMP/ka.out" 2>&1
+is "$?" 0 "lwip-keepalive-abort: every expectation held"
+KA="$(readlink -f "$TMP/ka/latest")/cells/cell/analysis.json"
+phases=$(json "$KA" 'join " ", map { "$_->{cause}/$_->{ended_by}" } @{$d->{connections}[0]{stalls}}')
+diag "phases: $phases"
+echo "$phases" | grep -Eq '^([a-z_]+/progress )+silent_peer/rst$'
+ok $? "the phases in order: a stall ended by progress (the window update), then the silent peer ended by RST"
+silent=$(json "$KA" '$d->{connections}[0]{stalls}[-1]{duration_s}')
+diag "silence to RST: $silent s (expected 20 s)"
+perl -e 'exit !($ARGV[0] >= 18 && $ARGV[0] <= 22)' "$silent"
+ok $? "lwIP's RST after idle 5 s + 3 x 5 s, within 10% ($silent s)"
+is "$(json "$KA" 'join " ", map { sprintf "%.1f", $_ } @{$d->{connections}[0]{stalls}[-1]{backoff_s}{b_to_a}}')" "5.0 5.0" \
+	"lwIP's keep-alives 5 s apart, unanswered"
+is "$(json "$KA" 'my $c = $d->{connections}[0]; ($c->{directions}{b_to_a}{flags}{zero_window_probe} >= 1 ? "probe" : "none") . "/" . ($c->{directions}{a_to_b}{flags}{window_update} >= 1 ? "update" : "none") . "/" . ($c->{stalls}[0]{zero_window}{a} ? "zero" : "open")')" \
+	"probe/update/zero" "first phase: the client's zero window, lwIP's 1-byte probe, then the client's window update"
 
 # Errors: no root, no such TAP, no /dev/net/tun.
 setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/lwip-echod" --tap "$TAP" >/dev/null 2>"$TMP/e1"

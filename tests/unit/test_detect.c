@@ -60,8 +60,29 @@ static void test_deadlock_detected_after_threshold(void **st)
 	/* Reported once. */
 	s.t_us += 50 * MS;
 	assert_int_equal(detect_feed(&d, &s, 0, 0), DETECT_NONE);
+	assert_false(d.resolved);
 	detect_finish(&d, 700 * MS);
 	assert_int_equal(d.stall_total_us, 600 * MS);
+}
+
+static void test_progress_after_verdict_resolves_it(void **st)
+{
+	struct detect d;
+	struct tcpstat s;
+	int i;
+
+	(void)st;
+	detect_init(&d, 500 * MS, 32768, 0);
+	for (i = 0; i <= 12; i++) {
+		s = stuck((uint64_t)i * 50, 1);
+		detect_feed(&d, &s, 0, 0);
+	}
+	assert_true(d.deadlock);
+	assert_false(d.resolved);
+	s = stuck(700, 1);
+	s.bytes_received += 100; /* a reader woke up */
+	assert_int_equal(detect_feed(&d, &s, 0, 100), DETECT_STALL_END);
+	assert_true(d.resolved);
 }
 
 static void test_one_missing_signal_is_only_a_stall(void **st)
@@ -158,6 +179,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deadlock_detected_after_threshold),
+		cmocka_unit_test(test_progress_after_verdict_resolves_it),
 		cmocka_unit_test(test_one_missing_signal_is_only_a_stall),
 		cmocka_unit_test(test_app_progress_breaks_stall),
 		cmocka_unit_test(test_stall_ends_on_progress),
