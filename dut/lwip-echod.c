@@ -19,6 +19,7 @@
 #include <lwip/init.h>
 #include <lwip/ip4_addr.h>
 #include <lwip/netif.h>
+#include <lwip/priv/tcp_priv.h>
 #include <lwip/tcp.h>
 #include <lwip/tcpip.h>
 #include <netif/tapif.h>
@@ -62,22 +63,39 @@ static const char help[] =
 "                        (a sink for iperf2-style baselines)\n"
 "  --app-buf SIZE        largest write of the echo loop (default 8192)\n"
 "  --keepalive I,V,C     SO_KEEPALIVE with idle I, interval V (seconds), count C\n"
+"  --build-info          print the TCP constants of this lwIP build (JSON) and exit\n"
 "  --version, --help\n"
 "\n"
 "Its TCP is the library's build: MSS 1460, TCP_WND and TCP_SND_BUF 65535, window\n"
 "scaling; 1-byte zero window probes. Use a TAP MTU of 576 (its buffers assume it).\n";
 
+/* The constants of the TCP this program runs, read from lwIP's own headers
+ * (its build for Debian), and the persist backoff of its tcp.c (2.1.3). */
+static json_t *build_info(void)
+{
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:s}",
+	                 "lwip_version", LWIP_VERSION_STRING,
+	                 "tcp_mss", TCP_MSS, "tcp_wnd", TCP_WND, "tcp_snd_buf", TCP_SND_BUF,
+	                 "tcp_rcv_scale", TCP_RCV_SCALE, "tcp_snd_queuelen", (int)TCP_SND_QUEUELEN,
+	                 "tcp_maxrtx", TCP_MAXRTX, "tcp_synmaxrtx", TCP_SYNMAXRTX,
+	                 "tcp_slow_interval_ms", TCP_SLOW_INTERVAL,
+	                 "keepidle_default_ms", (int)TCP_KEEPIDLE_DEFAULT,
+	                 "keepintvl_default_ms", (int)TCP_KEEPINTVL_DEFAULT,
+	                 "keepcnt_default", (int)TCP_KEEPCNT_DEFAULT,
+	                 "persist_backoff_s", "1.5 3 6 12 24 48 60 (tcp_persist_backoff[] x 0.5 s, the last repeated)",
+	                 "zero_window_probe", "1 byte of new data");
+}
+
 static void print_stats(int final)
 {
-	json_t *doc = json_pack("{s:s, s:s, s:b, s:{s:I, s:I}, s:{s:I, s:I}, s:I, s:{s:i, s:i, s:i, s:i}}",
+	json_t *doc = json_pack("{s:s, s:s, s:b, s:{s:I, s:I}, s:{s:I, s:I}, s:I, s:o}",
 	                        "program", "lwip-echod", "version", PROBELOCK_VERSION, "final", final,
 	                        "connections", "accepted", (json_int_t)atomic_load(&st.accepted),
 	                        "active", (json_int_t)atomic_load(&st.active),
 	                        "bytes", "in", (json_int_t)atomic_load(&st.bytes_in),
 	                        "out", (json_int_t)atomic_load(&st.bytes_out),
 	                        "errors", (json_int_t)atomic_load(&st.errors),
-	                        "lwip", "tcp_mss", TCP_MSS, "tcp_wnd", TCP_WND, "tcp_snd_buf", TCP_SND_BUF,
-	                        "tcp_rcv_scale", TCP_RCV_SCALE);
+	                        "lwip", build_info());
 
 	if (doc) {
 		json_dumpf(doc, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -206,13 +224,14 @@ static int preflight(const char *tap)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	enum { O_TAP = 256, O_ADDR, O_MASK, O_GW, O_PORT, O_MODE, O_APPBUF, O_KA, O_VERSION };
+	enum { O_TAP = 256, O_ADDR, O_MASK, O_GW, O_PORT, O_MODE, O_APPBUF, O_KA, O_VERSION, O_BUILD };
 	static const struct option lo[] = {
 		{ "tap", required_argument, NULL, O_TAP }, { "addr", required_argument, NULL, O_ADDR },
 		{ "netmask", required_argument, NULL, O_MASK }, { "gateway", required_argument, NULL, O_GW },
 		{ "port", required_argument, NULL, O_PORT }, { "mode", required_argument, NULL, O_MODE },
 		{ "app-buf", required_argument, NULL, O_APPBUF }, { "keepalive", required_argument, NULL, O_KA },
-		{ "version", no_argument, NULL, O_VERSION }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION }, { "build-info", no_argument, NULL, O_BUILD },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[256];
@@ -258,6 +277,14 @@ static int parse(int argc, char **argv, struct opts *o)
 		case O_VERSION:
 			printf("lwip-echod %s (lwIP %s)\n", PROBELOCK_VERSION, LWIP_VERSION_STRING);
 			exit(0);
+		case O_BUILD: {
+			json_t *b = build_info();
+
+			json_dumpf(b, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			putchar('\n');
+			json_decref(b);
+			exit(0);
+		}
 		case 'h':
 			fputs(help, stdout);
 			exit(0);
