@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # skip needs root (captures, namespaces)"
 	exit 0
 fi
-plan 34
+plan 36
 
 cat >"$TMP/rep.yaml" <<'YAML'
 name: rep
@@ -111,6 +111,11 @@ for scen in freniche-1998 "buffer-matrix --only client.sndbuf=16384"; do
 		grep -q "set xlabel '" "$g" && grep -q "set ylabel '" "$g" || missing="$missing $g"
 	done
 	is "$missing" "" "$name: every plot labels its axes"
+	if [ "$name" = freniche-1998 ]; then
+		is "$(head -1 "$SRUN/plots/targets.dat")" "# cell loopback_Mbps lwip_Mbps loopback_stall_s lwip_stall_s" \
+			"freniche-1998: the emulated lwIP target beside Linux, throughput and stall time"
+		is "$(($(wc -l <"$SRUN/plots/targets.dat") - 1))" 15 "...for the same 15 cells"
+	fi
 done
 
 # Several targets in one run: the comparison plot.
