@@ -8,8 +8,9 @@
 
 /*
  * A stall is a period of at least stall_threshold with no byte progress
- * either way: neither the application counters nor the kernel's bytes_acked /
- * bytes_received moved. A stall is a probe deadlock when, in one sample of
+ * either way: neither the bytes the application read nor the kernel's
+ * bytes_acked / bytes_received moved. (The application's send count is not
+ * used: a blocking send() reports its bytes only when it returns.) A stall is a probe deadlock when, in one sample of
  * it, all of these hold:
  *   - the peer's window is 0 (snd_wnd == 0),
  *   - data waits to be sent (notsent_bytes > 0 or SIOCOUTQ > 0),
