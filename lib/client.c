@@ -522,6 +522,7 @@ static const struct sampler_cfg *make_sampler_cfg(const struct client_cfg *c,
 	sc->rcvbuf_eff = (uint64_t)res->eff.rcvbuf;
 	sc->alarm_us = c->alarm_us;
 	sc->abort_on_deadlock = c->abort_on_deadlock;
+	sc->nonblocking_sends = c->mode == CLIENT_NONBLOCKING;
 	sc->timeline = tl;
 	return sc;
 }

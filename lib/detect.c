@@ -44,12 +44,8 @@ static void close_stall(struct detect *d, uint64_t end_us)
 enum detect_event detect_feed(struct detect *d, const struct tcpstat *s, uint64_t app_sent,
                               uint64_t app_recv)
 {
-	/* The application's send count is not progress: a blocking send()
-	 * reports late, when it returns (on an abort or a timeout too); what the
-	 * peer acknowledged (bytes_acked) is the send side's progress. */
-	uint64_t cur[4] = { 0, app_recv, s->bytes_acked, s->bytes_received };
+	uint64_t cur[4] = { d->app_sent_counts ? app_sent : 0, app_recv, s->bytes_acked, s->bytes_received };
 
-	(void)app_sent;
 	int progress = 0;
 
 	d->signals = detect_signals(s, d->rcvbuf_eff);
@@ -57,7 +53,7 @@ enum detect_event detect_feed(struct detect *d, const struct tcpstat *s, uint64_
 		memcpy(d->prev, cur, sizeof cur);
 		d->primed = 1;
 		/* Bytes moved between start and the first sample count as progress. */
-		progress = app_recv || s->bytes_acked || s->bytes_received;
+		progress = cur[0] || app_recv || s->bytes_acked || s->bytes_received;
 	} else {
 		progress = memcmp(cur, d->prev, sizeof cur) != 0;
 		memcpy(d->prev, cur, sizeof cur);

@@ -9,8 +9,10 @@
 /*
  * A stall is a period of at least stall_threshold with no byte progress
  * either way: neither the bytes the application read nor the kernel's
- * bytes_acked / bytes_received moved. (The application's send count is not
- * used: a blocking send() reports its bytes only when it returns.) A stall is a probe deadlock when, in one sample of
+ * bytes_acked / bytes_received moved, nor, with non-blocking sends
+ * (app_sent_counts), the bytes the application wrote. A blocking send()
+ * reports its bytes only when it returns, possibly long after they moved (or
+ * when an abort or timeout ends it), so its count is not progress. A stall is a probe deadlock when, in one sample of
  * it, all of these hold:
  *   - the peer's window is 0 (snd_wnd == 0),
  *   - data waits to be sent (notsent_bytes > 0 or SIOCOUTQ > 0),
@@ -41,6 +43,7 @@ enum {
 struct detect {
 	uint64_t threshold_us;
 	uint64_t rcvbuf_eff;
+	int app_sent_counts;     /* non-blocking sends report at once: their count is progress */
 	uint64_t start_us;       /* first sample: times are reported from here */
 
 	int primed;

@@ -130,6 +130,7 @@ int sampler_start(struct sampler *s, int fd, const struct sampler_cfg *cfg)
 	s->have_last = 0;
 	s->samples = 0;
 	detect_init(&s->det, cfg->stall_threshold_us, cfg->rcvbuf_eff, s->start_us);
+	s->det.app_sent_counts = cfg->nonblocking_sends;
 	if ((rc = pthread_mutex_init(&s->lock, NULL)) != 0)
 		return rc;
 	if (cfg->timeline)

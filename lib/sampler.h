@@ -23,6 +23,7 @@ struct sampler_cfg {
 	uint64_t rcvbuf_eff;
 	uint64_t alarm_us;         /* 0: none; measured from sampler_start */
 	int abort_on_deadlock;     /* verdict DEADLOCK on detection, else only record */
+	int nonblocking_sends;     /* the workers' send counts are current (detect.app_sent_counts) */
 	FILE *timeline;            /* CSV, may be NULL; header written by sampler_start */
 };
 

@@ -138,6 +138,33 @@ static void test_app_progress_breaks_stall(void **st)
 	assert_false(d.deadlock);
 }
 
+static void test_app_sends_count_only_when_nonblocking(void **st)
+{
+	struct detect d;
+	struct tcpstat s;
+	uint64_t sent = 0;
+	int stalled = 0;
+
+	(void)st;
+	/* Blocking sends: a send count that moves (a late return) is not progress. */
+	detect_init(&d, 500 * MS, 32768, 0);
+	for (int i = 0; i < 20; i++) {
+		s = stuck((uint64_t)i * 50, 1);
+		sent += 1000;
+		stalled |= detect_feed(&d, &s, sent, 0) == DETECT_DEADLOCK;
+	}
+	assert_true(stalled);
+	/* Non-blocking sends report at once: the same count is progress. */
+	detect_init(&d, 500 * MS, 32768, 0);
+	d.app_sent_counts = 1;
+	sent = 0;
+	for (int i = 0; i < 20; i++) {
+		s = stuck((uint64_t)i * 50, 1);
+		sent += 1000;
+		assert_int_equal(detect_feed(&d, &s, sent, 0), DETECT_NONE);
+	}
+}
+
 static void test_stall_ends_on_progress(void **st)
 {
 	struct detect d;
@@ -182,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_progress_after_verdict_resolves_it),
 		cmocka_unit_test(test_one_missing_signal_is_only_a_stall),
 		cmocka_unit_test(test_app_progress_breaks_stall),
+		cmocka_unit_test(test_app_sends_count_only_when_nonblocking),
 		cmocka_unit_test(test_stall_ends_on_progress),
 		cmocka_unit_test(test_old_kernel_fallbacks),
 	};
