@@ -102,4 +102,6 @@ bench: deps
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJS:.o=.d) $(ORCH_OBJS:.o=.d) $(BUILD)/server/echod.d $(BUILD)/client/tcpecho.d
+# Header dependencies of every object, the tests' and the DUT's too.
+-include $(LIB_OBJS:.o=.d) $(ORCH_OBJS:.o=.d) $(BUILD)/server/echod.d $(BUILD)/client/tcpecho.d \
+         $(BUILD)/dut/lwip-echod.d $(UNIT_SRCS:%.c=$(BUILD)/%.d)
