@@ -236,6 +236,13 @@ static void argv_free(char **argv)
 		free(argv[i]);
 }
 
+/* Appends "opt VALUE", VALUE a number with an optional unit suffix ("us"). */
+static void argv_num(char **argv, int *n, const char *opt, uint64_t v, const char *unit)
+{
+	argv_add(argv, n, "%s", opt);
+	argv_add(argv, n, "%llu%s", (unsigned long long)v, unit);
+}
+
 static void record_pid(pid_t pid, const char *exe, int add)
 {
 	char v[700];
@@ -293,8 +300,7 @@ static void lwip_argv(struct runner *r, struct cell *k, char **argv, int *n, cha
 	argv_add(argv, n, NETENV_CLIENT_ADDR);
 	argv_add(argv, n, "--mode");
 	argv_add(argv, n, "%s", c->server.mode == 2 ? "stall" : "echo");
-	argv_add(argv, n, "--app-buf");
-	argv_add(argv, n, "%llu", (unsigned long long)(c->server.app_buf < 65535 ? c->server.app_buf : 65535));
+	argv_num(argv, n, "--app-buf", c->server.app_buf < 65535 ? c->server.app_buf : 65535, "");
 	if (c->server.keepalive[0]) {
 		argv_add(argv, n, "--keepalive");
 		argv_add(argv, n, "%s", c->server.keepalive);
@@ -323,35 +329,21 @@ static int start_echod(struct runner *r, struct cell *k)
 	argv_add(argv, &n, "--stats");
 	argv_add(argv, &n, "%s/server.json", k->dir);
 	argv_add(argv, &n, "--monitor");
-	argv_add(argv, &n, "--stall-threshold");
-	argv_add(argv, &n, "%lluus", (unsigned long long)c->detect.stall_threshold_us);
-	if (c->server.mode == 1) {
-		argv_add(argv, &n, "--app-buf");
-		argv_add(argv, &n, "%llu", (unsigned long long)c->server.app_buf);
-	} else {
-		argv_add(argv, &n, "--out-cap");
-		argv_add(argv, &n, "%llu", (unsigned long long)c->server.out_cap);
-	}
-	if (c->server.sndbuf) {
-		argv_add(argv, &n, "--sndbuf");
-		argv_add(argv, &n, "%llu", (unsigned long long)c->server.sndbuf);
-	}
-	if (c->server.rcvbuf) {
-		argv_add(argv, &n, "--rcvbuf");
-		argv_add(argv, &n, "%llu", (unsigned long long)c->server.rcvbuf);
-	}
-	if (c->server.mode == 3) {
-		argv_add(argv, &n, "--rate");
-		argv_add(argv, &n, "%llu", (unsigned long long)c->server.rate);
-	}
-	if (c->server.mode == 2 && c->server.stall_for_us) {
-		argv_add(argv, &n, "--stall-for");
-		argv_add(argv, &n, "%lluus", (unsigned long long)c->server.stall_for_us);
-	}
-	if (c->server.idle_timeout_us) {
-		argv_add(argv, &n, "--idle-timeout");
-		argv_add(argv, &n, "%lluus", (unsigned long long)c->server.idle_timeout_us);
-	}
+	argv_num(argv, &n, "--stall-threshold", c->detect.stall_threshold_us, "us");
+	if (c->server.mode == 1)
+		argv_num(argv, &n, "--app-buf", c->server.app_buf, "");
+	else
+		argv_num(argv, &n, "--out-cap", c->server.out_cap, "");
+	if (c->server.sndbuf)
+		argv_num(argv, &n, "--sndbuf", c->server.sndbuf, "");
+	if (c->server.rcvbuf)
+		argv_num(argv, &n, "--rcvbuf", c->server.rcvbuf, "");
+	if (c->server.mode == 3)
+		argv_num(argv, &n, "--rate", c->server.rate, "");
+	if (c->server.mode == 2 && c->server.stall_for_us)
+		argv_num(argv, &n, "--stall-for", c->server.stall_for_us, "us");
+	if (c->server.idle_timeout_us)
+		argv_num(argv, &n, "--idle-timeout", c->server.idle_timeout_us, "us");
 spawn:
 	k->echod = spawn_in_cell(k, argv, exe, c->target.kind == TARGET_LWIP ? "lwip-echod" : "echod", k->netns_server,
 	                         "server.out", "server.err");
@@ -408,53 +400,34 @@ static int start_tcpecho(struct runner *r, struct cell *k)
 	argv_add(argv, &n, "%s", exe);
 	argv_add(argv, &n, "-p");
 	argv_add(argv, &n, "%u", k->port);
-	argv_add(argv, &n, "-a");
-	argv_add(argv, &n, "%lluus", (unsigned long long)c->client.alarm_us);
-	argv_add(argv, &n, "-n");
-	argv_add(argv, &n, "%llu", (unsigned long long)c->client.times);
+	argv_num(argv, &n, "-a", c->client.alarm_us, "us");
+	argv_num(argv, &n, "-n", c->client.times, "");
 	argv_add(argv, &n, "--mode");
 	argv_add(argv, &n, "%s", client_modes[c->client.mode]);
-	argv_add(argv, &n, "--payload");
-	argv_add(argv, &n, "%llu", (unsigned long long)c->client.payload);
+	argv_num(argv, &n, "--payload", c->client.payload, "");
 	argv_add(argv, &n, "--json");
 	argv_add(argv, &n, "--timeline");
 	argv_add(argv, &n, "%s/timeline.csv", k->dir);
-	argv_add(argv, &n, "--stall-threshold");
-	argv_add(argv, &n, "%lluus", (unsigned long long)c->detect.stall_threshold_us);
-	argv_add(argv, &n, "--sample-interval");
-	argv_add(argv, &n, "%lluus", (unsigned long long)c->detect.sample_interval_us);
-	if (c->client.mode == 2) {
-		argv_add(argv, &n, "--chunk");
-		argv_add(argv, &n, "%llu", (unsigned long long)c->client.chunk);
-	}
-	if (c->client.mode == 1 && c->client.parallel > 1) {
-		argv_add(argv, &n, "--parallel");
-		argv_add(argv, &n, "%llu", (unsigned long long)c->client.parallel);
-	}
-	if (c->client.sndbuf) {
-		argv_add(argv, &n, "--sndbuf");
-		argv_add(argv, &n, "%llu", (unsigned long long)c->client.sndbuf);
-	}
-	if (c->client.rcvbuf) {
-		argv_add(argv, &n, "--rcvbuf");
-		argv_add(argv, &n, "%llu", (unsigned long long)c->client.rcvbuf);
-	}
-	if (c->client.maxseg) {
-		argv_add(argv, &n, "--maxseg");
-		argv_add(argv, &n, "%llu", (unsigned long long)c->client.maxseg);
-	}
-	if (c->client.user_timeout_us) {
-		argv_add(argv, &n, "--user-timeout");
-		argv_add(argv, &n, "%llums", (unsigned long long)(c->client.user_timeout_us / 1000));
-	}
+	argv_num(argv, &n, "--stall-threshold", c->detect.stall_threshold_us, "us");
+	argv_num(argv, &n, "--sample-interval", c->detect.sample_interval_us, "us");
+	if (c->client.mode == 2)
+		argv_num(argv, &n, "--chunk", c->client.chunk, "");
+	if (c->client.mode == 1 && c->client.parallel > 1)
+		argv_num(argv, &n, "--parallel", c->client.parallel, "");
+	if (c->client.sndbuf)
+		argv_num(argv, &n, "--sndbuf", c->client.sndbuf, "");
+	if (c->client.rcvbuf)
+		argv_num(argv, &n, "--rcvbuf", c->client.rcvbuf, "");
+	if (c->client.maxseg)
+		argv_num(argv, &n, "--maxseg", c->client.maxseg, "");
+	if (c->client.user_timeout_us)
+		argv_num(argv, &n, "--user-timeout", (c->client.user_timeout_us / 1000), "ms");
 	if (c->client.keepalive[0]) {
 		argv_add(argv, &n, "--keepalive");
 		argv_add(argv, &n, "%s", c->client.keepalive);
 	}
-	if (c->client.mode == 3 && c->client.read_delay_us) {
-		argv_add(argv, &n, "--read-delay");
-		argv_add(argv, &n, "%lluus", (unsigned long long)c->client.read_delay_us);
-	}
+	if (c->client.mode == 3 && c->client.read_delay_us)
+		argv_num(argv, &n, "--read-delay", c->client.read_delay_us, "us");
 	if (c->client.nodelay)
 		argv_add(argv, &n, "--nodelay");
 	if (!c->client.abort)

@@ -14,12 +14,7 @@ fi
 plan 20
 
 NS="plk-t13-$$" TAP="plk$$t"
-ip netns add "$NS" && track_netns "$NS"
-ip -n "$NS" tuntap add dev "$TAP" mode tap
-ip -n "$NS" link set "$TAP" mtu 576
-ip -n "$NS" addr add 198.18.0.1/30 dev "$TAP"
-ip -n "$NS" link set "$TAP" up
-ip -n "$NS" link set lo up
+tap_netns "$NS" "$TAP" || { echo "Bail out! cannot create namespace $NS with TAP $TAP"; exit 1; }
 ip netns exec "$NS" "$BIN/lwip-echod" --tap "$TAP" >"$TMP/lw.out" 2>"$TMP/lw.err" &
 LW=$!
 track "$LW"

@@ -83,6 +83,17 @@ start_bad() {
 	exit 1
 }
 
+# tap_netns NS TAP: a namespace of the test's own holding TAP (MTU 576, what
+# lwIP assumes) with 198.18.0.1/30 on its Linux side, removed on exit.
+tap_netns() {
+	ip netns add "$1" && track_netns "$1" &&
+		ip -n "$1" tuntap add dev "$2" mode tap &&
+		ip -n "$1" link set "$2" mtu 576 &&
+		ip -n "$1" addr add 198.18.0.1/30 dev "$2" &&
+		ip -n "$1" link set "$2" up &&
+		ip -n "$1" link set lo up
+}
+
 # json FILE PERL-EXPR: prints a value of a JSON document ($d is the decoded doc).
 json() {
 	perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0] or die "$ARGV[0]: $!";
