@@ -81,8 +81,97 @@ bench_analyzer() {
 	[ -z "$diff" ] && echo "  (every flag count equal to tshark's on $packets packets)"
 }
 
+# Median and max of a list of numbers on stdin.
+stats() { sort -g | awk '{v[NR]=$1} END {m = NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%.3f %.3f", m, v[NR]}'; }
+
+# Detection latency: detected_s - onset_s of the draft's deadlock, 20 runs on
+# loopback and 10 against the emulated lwIP target.
+bench_detection() {
+	local lat=() lw=() med max lmed lmax
+	start_echod --mode blocking --app-buf 8192 --sndbuf 16384 --rcvbuf 16384
+	for _ in $(seq 20); do
+		"$BIN/tcpecho" -p "$EPORT" --sndbuf 16384 --rcvbuf 16384 --payload 300000 -a 10 --json 127.0.0.1 >"$TMP/d.json"
+		lat+=("$(perl -MJSON::PP -e 'local $/; my $d = decode_json(<>); print $d->{deadlock} ? $d->{deadlock}{detected_s} - $d->{deadlock}{onset_s} : "NaN"' "$TMP/d.json")")
+	done
+	kill -TERM "$EP"
+	wait "$EP" 2>/dev/null
+	read -r med max < <(printf '%s\n' "${lat[@]}" | stats)
+	row "detection latency, loopback, 20 runs" "median ${med}s" "max ${max}s" "-" "median<1s" \
+		"$(perl -e 'print $ARGV[0] < 1 ? "true" : "false"' "$med")" "median ${med} s"
+	if [ -e /dev/net/tun ]; then
+		local ns="plk-bench-$$" tap="plk$$k" lp
+		ip netns add "$ns" && ip -n "$ns" tuntap add dev "$tap" mode tap && ip -n "$ns" link set "$tap" mtu 576 &&
+			ip -n "$ns" addr add 198.18.0.1/30 dev "$tap" && ip -n "$ns" link set "$tap" up
+		ip netns exec "$ns" "$BIN/lwip-echod" --tap "$tap" >"$TMP/lw.out" 2>&1 &
+		lp=$!
+		PIDS+=("$lp")
+		for _ in $(seq 100); do grep -q listening "$TMP/lw.out" && break; sleep 0.05; done
+		for _ in $(seq 10); do
+			ip netns exec "$ns" "$BIN/tcpecho" -p 7 --sndbuf 16384 --rcvbuf 16384 --payload 300000 -a 10 --json 198.18.0.2 >"$TMP/d.json"
+			lw+=("$(perl -MJSON::PP -e 'local $/; my $d = decode_json(<>); print $d->{deadlock} ? $d->{deadlock}{detected_s} - $d->{deadlock}{onset_s} : "NaN"' "$TMP/d.json")")
+		done
+		kill -TERM "$lp"
+		wait "$lp" 2>/dev/null
+		ip netns del "$ns"
+		read -r lmed lmax < <(printf '%s\n' "${lw[@]}" | stats)
+		row "detection latency, lwIP target, 10 runs" "median ${lmed}s" "max ${lmax}s" "-" "(reported)" true ""
+	fi
+}
+
+# 10,000 concurrent connections held by echod event mode, each echoing and
+# verified; echod's peak RSS.
+bench_10k() {
+	local rc hwm
+	# Both ends need 10000 descriptors and some: raise the soft limit if the
+	# hard one allows; say so and skip the row when it cannot be had.
+	[ "$(ulimit -n)" -ge 20500 ] || ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+	if [ "$(ulimit -n)" -lt 20500 ]; then
+		echo "bench: 10000-connection row skipped: open files limited to $(ulimit -n)" >&2
+		return
+	fi
+	start_echod --mode event --backlog 65535
+	"$BIN/tcpecho" -p "$EPORT" --mode nonblocking --parallel 10000 --payload 64K -a 300 --json 127.0.0.1 >"$TMP/10k.json"
+	rc=$?
+	hwm=$(awk '/^VmHWM:/{print $2}' "/proc/$EP/status")
+	kill -TERM "$EP"
+	wait "$EP" 2>/dev/null
+	local verified
+	verified=$(perl -MJSON::PP -e 'local $/; my $d = decode_json(<>); print $d->{verified} ? "all verified" : "NOT verified: $d->{outcome} $d->{detail}"' "$TMP/10k.json")
+	row "10000 concurrent connections x 64 KiB" "$verified" "RSS $((hwm / 1024)) MiB" "-" "RSS<200MiB" \
+		"$([ "$rc" -eq 0 ] && [ "$hwm" -lt $((200 * 1024)) ] && echo true || echo false)" "exit $rc, VmHWM ${hwm} KiB"
+}
+
+# Capture overhead: echoed throughput with a capture running (snaplen 128) vs
+# without, 8 connections x 64 MiB, best of 3 each.
+bench_capture() {
+	local off=0 on=0 t cap
+	start_echod --mode event
+	for _ in 1 2 3; do
+		t=$("$BIN/tcpecho" -p "$EPORT" --mode nonblocking --parallel 8 --payload 64MiB -a 120 --json 127.0.0.1 |
+			perl -MJSON::PP -e 'local $/; printf "%.0f", decode_json(<>)->{throughput_Bps} / 1e6')
+		[ "$t" -gt "$off" ] && off=$t
+		"$BIN/probelock" capture lo "$TMP/ov.pcap" --snaplen 128 --filter "tcp port $EPORT" >"$TMP/ov.out" 2>&1 &
+		cap=$!
+		for _ in $(seq 100); do grep -q capturing "$TMP/ov.out" && break; sleep 0.05; done
+		t=$("$BIN/tcpecho" -p "$EPORT" --mode nonblocking --parallel 8 --payload 64MiB -a 120 --json 127.0.0.1 |
+			perl -MJSON::PP -e 'local $/; printf "%.0f", decode_json(<>)->{throughput_Bps} / 1e6')
+		kill -TERM "$cap"
+		wait "$cap"
+		[ "$t" -gt "$on" ] && on=$t
+	done
+	kill -TERM "$EP"
+	wait "$EP" 2>/dev/null
+	local ratio
+	ratio=$(perl -e 'printf "%.2f", $ARGV[0] / $ARGV[1]' "$on" "$off")
+	row "echo with capture (snaplen 128) vs without" "${on} MB/s" "${off} MB/s" "$ratio" ">=0.8" \
+		"$(perl -e 'print $ARGV[0] >= 0.8 ? "true" : "false"' "$ratio")" "ratio $ratio"
+}
+
 printf '%-44s %16s %16s %8s  %-10s %s\n' "row" "probelock" "peer" "ratio" "goal" "verdict"
 bench_analyzer
+bench_detection
+bench_10k
+bench_capture
 {
 	printf '{"date":"%s","kernel":"%s","rows":[' "$(date -u +%FT%TZ)" "$(uname -r)"
 	(IFS=,; printf '%s' "${ROWS[*]}")
