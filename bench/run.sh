@@ -122,10 +122,10 @@ bench_detection() {
 # verified; echod's peak RSS.
 bench_10k() {
 	local rc hwm
-	# Both ends need 10000 descriptors and some: raise the soft limit if the
+	# Each end (its own process) needs 10000 descriptors and some: raise the soft limit if the
 	# hard one allows; say so and skip the row when it cannot be had.
-	[ "$(ulimit -n)" -ge 20500 ] || ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
-	if [ "$(ulimit -n)" -lt 20500 ]; then
+	[ "$(ulimit -n)" -ge 10500 ] || ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+	if [ "$(ulimit -n)" -lt 10500 ]; then
 		echo "bench: 10000-connection row skipped: open files limited to $(ulimit -n)" >&2
 		return
 	fi
