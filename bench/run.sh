@@ -167,11 +167,23 @@ bench_capture() {
 		"$(perl -e 'print $ARGV[0] >= 0.8 ? "true" : "false"' "$ratio")" "ratio $ratio"
 }
 
+# The wall time of the shipped freniche-1998 scenario (30 cells, both targets).
+bench_scenario() {
+	local t0 t1 rc
+	t0=$(date +%s.%N)
+	"$BIN/probelock" run "$HERE/../scenarios/freniche-1998.yaml" -o "$TMP/results" >"$TMP/fr.out" 2>&1
+	rc=$?
+	t1=$(date +%s.%N)
+	row "freniche-1998 scenario, 30 cells" "$(perl -e 'printf "%.1fs", $ARGV[1] - $ARGV[0]' "$t0" "$t1")" \
+		"$(grep -c '^\[' "$TMP/fr.out") cells" "-" "(reported)" "$([ $rc -eq 0 ] && echo true || echo false)" "exit $rc"
+}
+
 printf '%-44s %16s %16s %8s  %-10s %s\n' "row" "probelock" "peer" "ratio" "goal" "verdict"
 bench_analyzer
 bench_detection
 bench_10k
 bench_capture
+bench_scenario
 {
 	printf '{"date":"%s","kernel":"%s","rows":[' "$(date -u +%FT%TZ)" "$(uname -r)"
 	(IFS=,; printf '%s' "${ROWS[*]}")
