@@ -15,8 +15,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 ROWS=()
 
-row() { # row NAME OURS PEER RATIO GOAL MET NOTE
-	ROWS+=("$(printf '{"row":"%s","probelock":"%s","peer":"%s","ratio":%s,"goal":"%s","met":%s,"note":"%s"}' "$@")")
+row() { # row NAME OURS PEER RATIO GOAL MET NOTE (a RATIO that is not a number: null)
+	local ratio=null
+	[[ $4 =~ ^[0-9]+(\.[0-9]+)?$ ]] && ratio=$4
+	ROWS+=("$(printf '{"row":"%s","probelock":"%s","peer":"%s","ratio":%s,"goal":"%s","met":%s,"note":"%s"}' \
+		"$1" "$2" "$3" "$ratio" "$5" "$6" "$7")")
 	printf '%-44s %16s %16s %8s  %-10s %s\n' "$1" "$2" "$3" "$4" "$5" "$([ "$6" = true ] && echo met || echo "MISSED: $7")"
 }
 
@@ -167,6 +170,73 @@ bench_capture() {
 		"$(perl -e 'print $ARGV[0] >= 0.8 ? "true" : "false"' "$ratio")" "ratio $ratio"
 }
 
+# MB/s echoed by the server at PORT for N connections sharing 64 MiB (tcpecho
+# nonblocking, verified); prints 0 when the run failed.
+echo_rate() {
+	local r
+	r=$("$BIN/tcpecho" -p "$1" --mode nonblocking --parallel "$2" --payload $((67108864 / $2)) -a 120 --json 127.0.0.1 2>/dev/null |
+		perl -MJSON::PP -e 'local $/; my $d = eval { decode_json(<>) } or exit; printf "%.0f", $d->{outcome} eq "completed" ? $d->{throughput_Bps} / 1e6 : 0')
+	echo "${r:-0}"
+}
+
+# Echo throughput against what users would run instead: openbsd-inetd's
+# built-in echo (a process per connection) and socat TCP-LISTEN,fork PIPE.
+bench_peers() {
+	local inetd socat sport n e b i s best
+	if ! command -v inetd >/dev/null || ! command -v socat >/dev/null; then
+		echo "bench: peer rows skipped: openbsd-inetd and socat are not installed" >&2
+		return
+	fi
+	# inetd's built-in echo answers on the echo service's port, 7.
+	printf '127.0.0.1:echo stream tcp nowait root internal\n' >"$TMP/inetd.conf"
+	inetd -d -R 1000000 "$TMP/inetd.conf" >"$TMP/inetd.log" 2>&1 &
+	inetd=$!
+	PIDS+=("$inetd")
+	sport=$(( (RANDOM % 5000) + 45000 ))
+	socat "TCP-LISTEN:$sport,bind=127.0.0.1,fork,reuseaddr,backlog=4096" PIPE &
+	socat=$!
+	PIDS+=("$socat")
+	sleep 0.5 # neither prints a readiness line
+	start_echod --mode event --backlog 4096
+	for n in 1 8 64 1000; do
+		e=$(echo_rate "$EPORT" "$n")
+		i=$(echo_rate 7 "$n")
+		s=$(echo_rate "$sport" "$n")
+		best=$((i > s ? i : s))
+		row "echo MB/s, $n conn(s): echod event vs inetd | socat" "$e" "$i | $s" \
+			"$(perl -e 'printf "%.2f", $ARGV[0] / ($ARGV[1] || 1)' "$e" "$best")" ">=1.3x" \
+			"$(perl -e 'print $ARGV[0] >= 1.3 * $ARGV[1] ? "true" : "false"' "$e" "$best")" \
+			"$(perl -e 'printf "%.2fx of the best peer", $ARGV[0] / ($ARGV[1] || 1)' "$e" "$best")"
+	done
+	kill -TERM "$EP"
+	wait "$EP" 2>/dev/null
+	start_echod --mode blocking
+	for n in 1 8; do
+		b=$(echo_rate "$EPORT" "$n")
+		i=$(echo_rate 7 "$n")
+		row "echo MB/s, $n conn(s): echod blocking vs inetd" "$b" "$i" \
+			"$(perl -e 'printf "%.2f", $ARGV[0] / ($ARGV[1] || 1)' "$b" "$i")" ">=1.0x" \
+			"$(perl -e 'print $ARGV[0] >= $ARGV[1] ? "true" : "false"' "$b" "$i")" \
+			"$(perl -e 'printf "%.2fx of inetd", $ARGV[0] / ($ARGV[1] || 1)' "$b" "$i")"
+	done
+	kill -TERM "$EP" "$inetd" "$socat" 2>/dev/null
+	wait "$EP" "$inetd" "$socat" 2>/dev/null
+	if command -v iperf3 >/dev/null; then
+		local ip=$(( (RANDOM % 5000) + 50000 ))
+		local ceil=0
+		iperf3 -s -1 -B 127.0.0.1 -p "$ip" >/dev/null 2>&1 &
+		PIDS+=("$!")
+		# iperf3 -J exits 0 on a refused connect: retry until the server answers.
+		for _ in $(seq 50); do
+			ceil=$(iperf3 -c 127.0.0.1 -p "$ip" -t 2 -J 2>/dev/null |
+				perl -MJSON::PP -e 'local $/; my $d = eval { decode_json(<>) } or exit; printf "%.0f", ($d->{end}{sum_received}{bits_per_second} // 0) / 8e6')
+			[ "${ceil:-0}" -gt 0 ] && break
+			sleep 0.1
+		done
+		row "ceiling: iperf3 single stream on loopback" "${ceil:-0} MB/s" "-" "-" "(reported)" true """"
+	fi
+}
+
 # The wall time of the shipped freniche-1998 scenario (30 cells, both targets).
 bench_scenario() {
 	local t0 t1 rc
@@ -179,6 +249,7 @@ bench_scenario() {
 }
 
 printf '%-44s %16s %16s %8s  %-10s %s\n' "row" "probelock" "peer" "ratio" "goal" "verdict"
+bench_peers
 bench_analyzer
 bench_detection
 bench_10k

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# deps.sh: check the Debian packages probelock needs; install the missing ones
-# with apt-get when run as root, otherwise print the exact command to run.
+# deps.sh [bench]: check the Debian packages probelock needs (and, with
+# "bench", the benchmarks' peers); install the missing ones with apt-get when
+# run as root, otherwise print the exact command to run.
 set -euo pipefail
 
 # Build and test: compiler, pkg-config, the libraries, cmocka, prove (perl).
@@ -12,6 +13,11 @@ PACKAGES=(
 	tshark # the tests' oracle for the capture analysis, nothing else uses it
 	libxml2-utils # xmllint: the tests validate junit.xml against tests/junit.xsd
 )
+
+# `deps.sh bench`: the peers that make bench measures probelock against too.
+if [[ ${1:-} == bench ]]; then
+	PACKAGES+=(openbsd-inetd socat)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
