@@ -241,18 +241,27 @@ static int shape(const char *ns, const char *dev, uint64_t rate, uint64_t mtu, u
 	return 0;
 }
 
+/* Every name carries the "plk" prefix and the run tag (see netenv_sweep). */
+static void name_env(struct netenv *e, const char *tag, char ns_c, char ns_s, char veth_c, char veth_s)
+{
+	memset(e, 0, sizeof *e);
+	snprintf(e->tag, sizeof e->tag, "%.10s", tag);
+	snprintf(e->ns_client, sizeof e->ns_client, "plk-%s-%c", e->tag, ns_c);
+	snprintf(e->ns_server, sizeof e->ns_server, "plk-%s-%c", e->tag, ns_s);
+	snprintf(e->veth_client, sizeof e->veth_client, "plk%.10s%c", e->tag, veth_c);
+	snprintf(e->veth_server, sizeof e->veth_server, "plk%.10s%c", e->tag, veth_s);
+}
+
 int netenv_up_tap(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu, uint64_t loss,
                   char *err, size_t errlen)
 {
 	char mtus[24];
 
-	memset(e, 0, sizeof *e);
-	snprintf(e->tag, sizeof e->tag, "%.10s", tag);
-	snprintf(e->ns_client, sizeof e->ns_client, "plk-%s-d", e->tag);
-	snprintf(e->ns_server, sizeof e->ns_server, "plk-%s-d", e->tag);
-	snprintf(e->veth_client, sizeof e->veth_client, "plk%.10st", e->tag);
-	snprintf(e->veth_server, sizeof e->veth_server, "plk%.10st", e->tag);
-	snprintf(mtus, sizeof mtus, "%llu", (unsigned long long)(mtu ? mtu : 576));
+	/* the lwIP target lives in one namespace; client and server names coincide */
+	name_env(e, tag, 'd', 'd', 't', 't');
+	if (!mtu)
+		mtu = 576;
+	snprintf(mtus, sizeof mtus, "%llu", (unsigned long long)mtu);
 	{
 		char *a_ns[] = { "ip", "netns", "add", e->ns_client, NULL };
 		char *a_tap[] = { "ip", "-n", e->ns_client, "tuntap", "add", "dev", e->veth_client, "mode", "tap", NULL };
@@ -271,7 +280,7 @@ int netenv_up_tap(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu
 		    run_ip("lwip: ip link set lo up", err, errlen, a_lo) < 0 ||
 		    run_ip("lwip: ip link set up", err, errlen, a_up) < 0)
 			goto fail;
-		if (shape(e->ns_client, e->veth_client, rate, mtu ? mtu : 576, loss, err, errlen) < 0)
+		if (shape(e->ns_client, e->veth_client, rate, mtu, loss, err, errlen) < 0)
 			goto fail;
 	}
 	return 0;
@@ -285,12 +294,7 @@ int netenv_up(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu, ui
 {
 	char mtus[24];
 
-	memset(e, 0, sizeof *e);
-	snprintf(e->tag, sizeof e->tag, "%.10s", tag);
-	snprintf(e->ns_client, sizeof e->ns_client, "plk-%s-c", e->tag);
-	snprintf(e->ns_server, sizeof e->ns_server, "plk-%s-s", e->tag);
-	snprintf(e->veth_client, sizeof e->veth_client, "plk%.10sc", e->tag);
-	snprintf(e->veth_server, sizeof e->veth_server, "plk%.10ss", e->tag);
+	name_env(e, tag, 'c', 's', 'c', 's');
 	{
 		char *a1[] = { "ip", "netns", "add", e->ns_client, NULL };
 		char *a2[] = { "ip", "netns", "add", e->ns_server, NULL };

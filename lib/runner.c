@@ -580,25 +580,24 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 		snprintf(k.bind, sizeof k.bind, "127.0.0.1");
 		break;
 	case TARGET_NETNS:
-		if (netenv_up(&k.env, r->tag, k.cfg.target.rate, k.cfg.target.mtu, k.cfg.target.loss, k.infra,
-		              sizeof k.infra) < 0)
+	case TARGET_LWIP: {
+		const struct cellcfg *c = &k.cfg;
+		int lwip = c->target.kind == TARGET_LWIP;
+		int up = (lwip ? netenv_up_tap : netenv_up)(&k.env, r->tag, c->target.rate, c->target.mtu,
+		                                             c->target.loss, k.infra, sizeof k.infra);
+
+		if (up < 0)
 			goto infra;
 		k.netns_client = k.env.ns_client;
 		k.netns_server = k.env.ns_server;
 		snprintf(k.host, sizeof k.host, NETENV_SERVER_ADDR);
-		snprintf(k.bind, sizeof k.bind, NETENV_SERVER_ADDR);
+		if (!lwip) /* the lwIP stack binds its own address */
+			snprintf(k.bind, sizeof k.bind, NETENV_SERVER_ADDR);
 		break;
+	}
 	case TARGET_REMOTE:
 		snprintf(k.host, sizeof k.host, "%s", k.cfg.target.host);
 		k.port = (uint16_t)k.cfg.target.port;
-		break;
-	case TARGET_LWIP:
-		if (netenv_up_tap(&k.env, r->tag, k.cfg.target.rate, k.cfg.target.mtu, k.cfg.target.loss, k.infra,
-		                  sizeof k.infra) < 0)
-			goto infra;
-		k.netns_client = k.env.ns_client;
-		k.netns_server = k.env.ns_server;
-		snprintf(k.host, sizeof k.host, NETENV_SERVER_ADDR);
 		break;
 	}
 	if (k.cfg.target.kind != TARGET_REMOTE && start_echod(r, &k) < 0)
