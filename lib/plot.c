@@ -1,5 +1,6 @@
 /* plot: time-sequence graphs (gnuplot) of the connections of an analysed capture. */
 #include "plot.h"
+#include "fsutil.h"
 #include "pcapin.h"
 
 #include <errno.h>
@@ -15,27 +16,6 @@ struct pconn {
 	const struct tcpana_conn *c;
 	FILE *f[2];
 };
-
-static int mkdir_p(const char *dir, char *err, size_t errlen)
-{
-	char tmp[1024];
-
-	snprintf(tmp, sizeof tmp, "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			goto fail;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		goto fail;
-	return 0;
-fail:
-	snprintf(err, errlen, "mkdir %s: %s", tmp, strerror(errno));
-	return -1;
-}
 
 void plot_terminal(FILE *f, const char *base, int width, int height)
 {
@@ -239,8 +219,10 @@ int plot_connections(const struct analysis *an, const char *dir, char *err, size
 	char path[1200], script[64];
 	int rc = -1, r;
 
-	if (mkdir_p(dir, err, errlen) < 0)
+	if (fs_mkdir_p(dir, path, sizeof path) < 0) {
+		snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
 		return -1;
+	}
 	order = calloc(n ? n : 1, sizeof *order);
 	pc = calloc(PLOT_MAX_CONNS, sizeof *pc);
 	if (!order || !pc) {

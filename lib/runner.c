@@ -4,6 +4,7 @@
 #include "analysis.h"
 #include "baseline.h"
 #include "capture.h"
+#include "fsutil.h"
 #include "netenv.h"
 #include "plot.h"
 #include "proc.h"
@@ -47,22 +48,6 @@ struct runner {
 };
 
 /* ---------- small helpers ---------- */
-
-static int mkdir_p(const char *dir)
-{
-	char tmp[1024];
-
-	snprintf(tmp, sizeof tmp, "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
 
 static int copy_file(const char *from, const char *to)
 {
@@ -178,7 +163,7 @@ static int make_run_dir(struct runner *r)
 		if (access(r->dir, F_OK) != 0)
 			break;
 	}
-	if (mkdir_p(r->dir) < 0) {
+	if (fs_mkdir_p(r->dir, NULL, 0) < 0) {
 		snprintf(r->err, sizeof r->err, "results: mkdir %s: %s", r->dir, strerror(errno));
 		return -1;
 	}
@@ -569,7 +554,7 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 	k.c = cell;
 	scenario_cell_config(r->sc, cell, &k.cfg);
 	snprintf(k.dir, sizeof k.dir, "%s/cells/%s", r->dir, cell->id);
-	if (mkdir_p(k.dir) < 0) {
+	if (fs_mkdir_p(k.dir, NULL, 0) < 0) {
 		snprintf(r->err, sizeof r->err, "results: mkdir %s: %s", k.dir, strerror(errno));
 		return -1;
 	}
@@ -1325,7 +1310,7 @@ int runner_merge(char *const dirs[], int n, const struct scenario *sc, const cha
 			fputs(buf, jl);
 			snprintf(from, sizeof from, "%s/cells/%s", dirs[i], id);
 			snprintf(to, sizeof to, "%s/cells/", r.dir);
-			mkdir_p(to);
+			fs_mkdir_p(to, NULL, 0);
 			if (access(from, F_OK) == 0) {
 				char *cp[] = { "cp", "-a", from, to, NULL };
 

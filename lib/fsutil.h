@@ -1,0 +1,11 @@
+/* fsutil: file-system helpers shared by the results writers. */
+#ifndef PROBELOCK_FSUTIL_H
+#define PROBELOCK_FSUTIL_H
+
+#include <stddef.h>
+
+/* mkdir -p DIR (mode 0755). Returns 0, or -1 with errno set and, when at is
+ * not NULL, the path that could not be made copied into at. */
+int fs_mkdir_p(const char *dir, char *at, size_t atlen);
+
+#endif
