@@ -43,7 +43,7 @@ void server_cfg_init(struct server_cfg *c)
 	c->mode = SERVER_EVENT;
 	sockopt_req_init(&c->sock);
 	c->app_buf = 8192;
-	c->out_cap = 64 * 1024;
+	c->out_cap = 256 * 1024;
 	c->rate = 8192;
 	c->stall_threshold_us = 500000;
 	c->sample_interval_us = 50000;
@@ -204,7 +204,9 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 			sock_abort(fd);
 			continue;
 		}
-		rc = s->cfg->mode == SERVER_BLOCKING ? server_blocking_start(c) : server_event_start(c);
+		rc = s->cfg->mode == SERVER_BLOCKING ? server_blocking_start(c)
+		     : s->cfg->mode == SERVER_EVENT ? server_pump_start(c)
+		                                    : server_event_start(c);
 		if (rc < 0) {
 			atomic_fetch_add(&s->st.refused, 1);
 			server_conn_close(c, 1);
@@ -296,6 +298,8 @@ int server_run(const struct server_cfg *cfg, const struct server_hooks *hooks, c
 		snprintf(err, errlen, "event setup failed");
 		goto out;
 	}
+	if (cfg->mode == SERVER_EVENT && server_pump_init(s, err, errlen) < 0)
+		goto out;
 	if (cfg->monitor) {
 		s->monitor_ev = event_new(s->base, -1, EV_PERSIST, on_monitor, s);
 		tv.tv_sec = (time_t)(cfg->sample_interval_us / 1000000);
@@ -314,6 +318,8 @@ int server_run(const struct server_cfg *cfg, const struct server_hooks *hooks, c
 	s->lfd = -1;
 	if (cfg->mode == SERVER_BLOCKING)
 		server_blocking_stop_all(s);
+	else if (cfg->mode == SERVER_EVENT)
+		server_pump_stop_all(s);
 	else
 		server_event_stop_all(s);
 	emit_stats(s, 1);
@@ -325,6 +331,7 @@ int server_run(const struct server_cfg *cfg, const struct server_hooks *hooks, c
 		return rc;
 	}
 out:
+	server_pump_stop_all(s); /* a start that failed after the workers */
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->monitor_ev)

@@ -23,6 +23,7 @@ struct server_cfg {
 	struct sockopt_req sock;  /* sndbuf/rcvbuf set on the listening socket */
 	uint64_t app_buf;         /* blocking: recv size (inetd's 8192) */
 	uint64_t out_cap;         /* event: stop reading a connection whose output passes this */
+	unsigned threads;         /* event: event loops (threads); 0: one per online CPU */
 	unsigned max_conns;       /* 0: no limit */
 	uint64_t idle_timeout_us; /* 0: none */
 	uint64_t rate;            /* slow: bytes per second */

@@ -43,6 +43,7 @@ struct server {
 	pthread_cond_t drained;     /* signalled when the registry empties */
 	struct sconn *conns;
 	int stopping;
+	void *pump;                 /* event mode's worker loops */
 };
 
 /* Registry: the core adds a connection before handing it to the backend; a
@@ -54,6 +55,9 @@ void server_log(struct server *s, const char *fmt, ...) __attribute__((format(pr
 /* Backends. start: take over a new connection (return -1 to have it closed). */
 int server_event_start(struct sconn *c);
 void server_event_stop_all(struct server *s);
+int server_pump_init(struct server *s, char *err, size_t errlen);
+int server_pump_start(struct sconn *c);
+void server_pump_stop_all(struct server *s);
 int server_blocking_start(struct sconn *c);
 void server_blocking_stop_all(struct server *s);
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 enum {
-	OPT_MODE = 256, OPT_SNDBUF, OPT_RCVBUF, OPT_APP_BUF, OPT_OUT_CAP, OPT_MAX_CONNS,
+	OPT_MODE = 256, OPT_SNDBUF, OPT_RCVBUF, OPT_APP_BUF, OPT_OUT_CAP, OPT_THREADS, OPT_MAX_CONNS,
 	OPT_IDLE, OPT_RATE, OPT_STALL_FOR, OPT_MONITOR, OPT_STALL, OPT_SAMPLE, OPT_STATS,
 	OPT_BACKLOG, OPT_VERSION,
 };
@@ -20,6 +20,7 @@ static const struct option long_opts[] = {
 	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
 	{ "app-buf", required_argument, NULL, OPT_APP_BUF },
 	{ "out-cap", required_argument, NULL, OPT_OUT_CAP },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -58,8 +59,12 @@ const char *serveropt_help(void)
 "                           stall: accept and never read (see --stall-for);\n"
 "                           slow: read at --rate bytes/s\n"
 "      --app-buf SIZE       blocking mode recv size (default 8192, as inetd)\n"
-"      --out-cap SIZE       event modes: stop reading a connection whose pending echo\n"
-"                           passes SIZE, resume at half (default 64K)\n"
+"      --out-cap SIZE       event modes: hold at most SIZE of a connection's echo that\n"
+"                           its socket did not take, and stop reading it meanwhile;\n"
+"                           event mode reads up to SIZE at once (default 256K)\n"
+"      --threads N          event mode: event loops, each in its own thread, that\n"
+"                           accepted connections are dealt to in turn (default: one\n"
+"                           per online CPU)\n"
 "      --rate SIZE          slow mode: bytes per second (default 8K)\n"
 "      --stall-for D        stall mode: start echoing after D (default: never)\n"
 "      --max-conns N        refuse (RST) connections beyond N (default: no limit)\n"
@@ -120,6 +125,10 @@ enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *
 			break;
 		case OPT_OUT_CAP:
 			CHECK(optutil_size("--out-cap", optarg, 2, 1u << 30, &cfg->out_cap, err, errlen));
+			break;
+		case OPT_THREADS:
+			CHECK(optutil_uint("--threads", optarg, 1, 256, &v, err, errlen));
+			cfg->threads = (unsigned)v;
 			break;
 		case OPT_MAX_CONNS:
 			CHECK(optutil_uint("--max-conns", optarg, 1, 10000000, &v, err, errlen));

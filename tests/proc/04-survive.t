@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # echod survives what clients do to it, and then still serves a fresh client:
-# resets mid-echo, half-close, 1000 idle connections with --idle-timeout,
+# resets mid-echo, half-close, a client that never reads its echo (event mode
+# stops reading it: what it holds stays under --out-cap), 1000 idle
+# connections with --idle-timeout,
 # descriptor exhaustion (ulimit -n 64, 200 connections), SIGPIPE. All traffic
 # on 127.0.0.1, bounded in count and time.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 24
 
 # fresh NAME PORT: a verifying client still gets a correct echo.
 fresh() {
@@ -60,6 +62,40 @@ for mode in event blocking; do
 	grep '"final":true' "$TMP/S.out" | grep -q '"resets":[1-9]'
 	ok $? "$mode: final statistics written, resets counted"
 done
+
+# Backpressure: a client sends without reading until nothing more goes (at most
+# 64 MiB); echod's event mode must stop reading it once the echo it could not
+# send reaches --out-cap, then return every byte, in order, when it reads.
+start_echod P --mode event --out-cap 64K
+pl '
+	use Fcntl; use IO::Select;
+	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0]) or die "connect: $!";
+	my $sent = 0; my $last = time; my $blk = pack("N*", 0 .. 16383);
+	fcntl($s, F_SETFL, fcntl($s, F_GETFL, 0) | O_NONBLOCK);
+	while ($sent < 64 << 20) {
+		my $n = syswrite($s, $blk);
+		if ($n) { $sent += $n; $last = time; substr($blk, 0, $n) = "" ; $blk = pack("N*", 0 .. 16383) if !length $blk; next }
+		last if time - $last > 1;
+		select(undef, undef, undef, 0.01);
+	}
+	open my $f, ">", $ARGV[1]; print $f "$sent\n"; close $f;
+	kill "USR1", $ARGV[2]; select(undef, undef, undef, 0.3);
+	fcntl($s, F_SETFL, fcntl($s, F_GETFL, 0) & ~O_NONBLOCK);
+	shutdown($s, 1);
+	my ($got, $buf, $bad) = (0, "", 0); my $want = pack("N*", 0 .. 16383) x 4;
+	while (1) { my $n = sysread($s, my $b, 65536); last if !$n; $buf .= $b; $got += $n;
+		while (length $buf >= 65536) { $bad++ if substr($buf, 0, 65536, "") ne substr($want, 0, 65536) } }
+	$bad++ if length $buf && $buf ne substr($want, 0, length $buf);
+	open $f, ">>", $ARGV[1]; print $f "$got $bad\n";' "$P_PORT" "$TMP/bp" "$P_PID"
+read -r sent < "$TMP/bp"
+read -r got bad < <(sed -n 2p "$TMP/bp")
+held=$(grep -v '"final":true' "$TMP/P.out" | tail -1 | perl -MJSON::PP -ne '$d = decode_json($_); print $d->{bytes}{in} - $d->{bytes}{out}')
+diag "backpressure: the client sent $sent bytes before it stopped; echod held $held of them"
+ok "$([ "${held:-999999}" -le 65536 ] && [ "${sent:-0}" -lt $((64 << 20)) ]; echo $?)" \
+	"event mode stops reading a client that does not read: at most --out-cap 64K held (held $held)"
+is "$got $bad" "$sent 0" "then every byte comes back, in order"
+stop_pid "$P_PID"
+is "$?" 0 "echod after backpressure: SIGTERM exits 0"
 
 # 1000 idle connections, --idle-timeout 1s: the server closes every one.
 ulimit -n 4096

@@ -50,6 +50,38 @@ static void test_detects_errors(void **st)
 	assert_true(same < 64);
 }
 
+/* The pattern is built from a 64 KiB table keyed per 64 KiB block of the
+ * stream: across the block edge it must stay split-invariant, and data that
+ * repeats exactly one or more blocks later (where the table repeats) must
+ * still be caught. */
+static void test_block_edges(void **st)
+{
+	enum { BLOCK = 65536, LEN = 3 * BLOCK + 100 };
+	struct pattern p;
+	unsigned char *whole = malloc(LEN), *parts = malloc(LEN);
+	size_t cut[] = { 0, 7, BLOCK - 3, BLOCK + 5, 2 * BLOCK, 2 * BLOCK + 1, LEN };
+
+	(void)st;
+	assert_non_null(whole);
+	assert_non_null(parts);
+	pattern_init_mix(&p, 1);
+	pattern_fill(&p, BLOCK - 1000, whole, LEN);
+	for (size_t i = 0; i + 1 < sizeof cut / sizeof cut[0]; i++)
+		pattern_fill(&p, BLOCK - 1000 + cut[i], parts + cut[i], cut[i + 1] - cut[i]);
+	assert_memory_equal(whole, parts, LEN);
+	assert_int_equal(pattern_check(&p, BLOCK - 1000, whole, LEN), LEN);
+	/* The bytes of block 1 presented as block 2 (or 3): wrong from the first word. */
+	assert_true(pattern_check(&p, 2 * BLOCK, whole + 1000, BLOCK) < 8);
+	assert_true(pattern_check(&p, 3 * BLOCK, whole + 1000, BLOCK) < 8);
+	/* Shifted by one word inside a block: caught at once. */
+	assert_true(pattern_check(&p, BLOCK + 8, whole + 1000, 4096) < 8);
+	/* A flipped byte just past the block edge is found at its index. */
+	whole[1000 + BLOCK + 3] ^= 1;
+	assert_int_equal(pattern_check(&p, BLOCK - 1000, whole, LEN), 1000 + BLOCK + 3);
+	free(whole);
+	free(parts);
+}
+
 static void test_seed_changes_content(void **st)
 {
 	struct pattern a, b;
@@ -81,6 +113,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fill_is_split_invariant),
 		cmocka_unit_test(test_detects_errors),
+		cmocka_unit_test(test_block_edges),
 		cmocka_unit_test(test_seed_changes_content),
 		cmocka_unit_test(test_literal),
 	};
