@@ -344,6 +344,14 @@ finished_fwd:
 		/* New data right after a (1-byte) zero window probe is not a retransmission. */
 		if (seglen > 1 && fwd->nextseq - 1 == seq)
 			seq_not_advanced = 0;
+		/* Spurious: all of it was already acknowledged. Checked before fast
+		 * retransmission and out-of-order, as tshark 4.0.17 does (a copy of
+		 * an acknowledged segment soon after the highest one is spurious,
+		 * not out of order: seen in a loopback capture with drops). */
+		if (seglen > 0 && rev->lastack && LE_SEQ(seq + seglen, rev->lastack)) {
+			f |= TA_BIT(TA_SPURIOUS_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
+			goto finished_checking;
+		}
 		/* Fast retransmission: >= 2 duplicate ACKs asked for this seq within 20 ms. */
 		t = s->t_ns - rev->lastack_t;
 		if (seq_not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && t < 20000000) {
@@ -355,11 +363,6 @@ finished_fwd:
 		ooo_thres = c->first_rtt_ns ? c->first_rtt_ns : 3000000;
 		if (seq_not_advanced && t < ooo_thres && fwd->nextseq != seq + seglen) {
 			f |= TA_BIT(TA_OUT_OF_ORDER);
-			goto finished_checking;
-		}
-		/* Spurious: all of it was already acknowledged. */
-		if (seglen > 0 && rev->lastack && LE_SEQ(seq + seglen, rev->lastack)) {
-			f |= TA_BIT(TA_SPURIOUS_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
 			goto finished_checking;
 		}
 		if (seq_not_advanced)
