@@ -18,7 +18,7 @@ usage() {
 	fi
 }
 
-CASES=24
+CASES=26
 plan $((CASES + 7))
 
 usage "--payload '-5': negative values are not allowed" tcpecho --payload -5 127.0.0.1
@@ -44,6 +44,8 @@ usage "--sndbuf '-1'" echod --sndbuf -1
 usage "--max-conns '0'" echod --max-conns 0
 usage "--idle-timeout 'soon'" echod --idle-timeout soon
 usage "--rate applies to --mode slow only" echod --rate 10K
+usage "--threads '0'" echod --threads 0
+usage "--threads '300'" echod --threads 300
 usage "unexpected argument 'extra'" echod extra
 
 # A refused address: a port that was just free.
