@@ -4,16 +4,21 @@ CC      ?= cc
 PKGS    := libevent libevent_pthreads jansson libpcap yaml-0.1 libcmark-gfm
 SAN     ?= 0
 
-BUILD   := build$(if $(filter 1,$(SAN)),-san,)
+BUILD   := build$(if $(filter 1,$(SAN)),-san,)$(if $(filter fuzz,$(SAN)),-fuzz,)
 BIN     := $(BUILD)/bin
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
                -Wstrict-prototypes -Wmissing-prototypes -pthread -Ilib -Iorchestrator \
-               -Wno-format-truncation
-# -Wno-format-truncation: messages and paths are built with snprintf into
-# fixed buffers on purpose; a cut message is better than none.
+               $(if $(filter fuzz,$(SAN)),,-Wno-format-truncation)
+# -Wno-format-truncation (gcc's): messages and paths are built with snprintf
+# into fixed buffers on purpose; a cut message is better than none.
 ifeq ($(SAN),1)
   CFLAGS_OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+  LDSAN      := -fsanitize=address,undefined
+else ifeq ($(SAN),fuzz)
+  # `make fuzz`: clang's libFuzzer with ASan+UBSan (set by the fuzz target).
+  CFLAGS_OPT := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=all
   LDSAN      := -fsanitize=address,undefined
 else
   CFLAGS_OPT := -O2
@@ -37,7 +42,14 @@ ORCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard orchestrator/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test bench demo clean
+# Fuzz targets (tests/fuzz/fuzz_*.c): replayed over their corpora by `make
+# test` (linked with replay.c, any compiler), fuzzed by `make fuzz`.
+FUZZ_TARGETS := scenario capture packet units clientopt serveropt
+FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps test bench demo clean fuzz fuzz-run fuzz-merge
 .SECONDARY:
 all: $(PROGS)
 
@@ -78,9 +90,33 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
+                              $(BUILD)/tests/fuzz/fuzzutil.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/fuzzutil.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# Each target for FUZZ_SECONDS, on a work copy of its corpus (build-fuzz/corpus/T;
+# crashes in build-fuzz/crashes/T-*). `make fuzz-merge` then adds what grew the
+# coverage to tests/fuzz/corpus/T.
+fuzz: deps
+	@command -v clang >/dev/null || { echo "make fuzz: needs clang (apt-get install clang)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory SAN=fuzz CC=clang fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-merge:
+	@$(MAKE) --no-print-directory SAN=fuzz CC=clang $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	  build-fuzz/tests/fuzz/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t build-fuzz/corpus/$$t 2>&1 | tail -1; done
+
 # Everything: dependencies, build, unit tests (cmocka, TAP) and process tests (TAP), by prove.
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_REPLAYS)
 	@PROBELOCK_BIN=$(abspath $(BIN)) PROBELOCK_SAN=$(SAN) CMOCKA_MESSAGE_OUTPUT=TAP \
 	  prove --timer -f $(UNIT_BINS) tests/proc/*.t
 
@@ -101,8 +137,9 @@ bench:
 	@PROBELOCK_BIN=$(abspath $(BIN)) MAXRSS=$(abspath $(BUILD)/bench/maxrss) bench/run.sh
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 # Header dependencies of every object, the tests' and the DUT's too.
 -include $(LIB_OBJS:.o=.d) $(ORCH_OBJS:.o=.d) $(BUILD)/server/echod.d $(BUILD)/client/tcpecho.d \
-         $(BUILD)/dut/lwip-echod.d $(UNIT_SRCS:%.c=$(BUILD)/%.d)
+         $(BUILD)/dut/lwip-echod.d $(UNIT_SRCS:%.c=$(BUILD)/%.d) \
+         $(patsubst %.c,$(BUILD)/%.d,$(wildcard tests/fuzz/*.c))

@@ -336,7 +336,16 @@ int pcapin_next(struct pcapin *in, struct tcpseg *seg, char *err, size_t errlen)
 		if (rc == PCAP_ERROR_BREAK)
 			return 0;
 		if (rc < 0) {
-			snprintf(err, errlen, "%s: offset %ld: %s", in->path, off, pcap_geterr(in->p));
+			const char *msg = pcap_geterr(in->p);
+
+			/* libpcap reads a pcapng whose interfaces share one link type and
+			 * snaplen; for others, say what to do. */
+			snprintf(err, errlen, "%s: offset %ld: %s%s", in->path, off, msg,
+			         strstr(msg, "different from the") && strstr(msg, "first interface")
+			                 ? " (libpcap reads one link type and snaplen per file: split the "
+			                   "capture per interface first, e.g. tshark -r FILE -Y "
+			                   "'frame.interface_id == 0' -w if0.pcapng)"
+			                 : "");
 			return -1;
 		}
 		in->packets++;
