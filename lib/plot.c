@@ -210,7 +210,7 @@ static int write_script(const struct analysis *an, const struct tcpana_conn *c, 
 
 int plot_connections(const struct analysis *an, const char *dir, char *err, size_t errlen)
 {
-	size_t n = tcpana_nconns(an->ta), k;
+	size_t n = tcpana_nconns(an->ta), k, k0 = 0;
 	const struct tcpana_conn **order;
 	struct pconn *pc = NULL;
 	struct pcapin *in = NULL;
@@ -219,19 +219,31 @@ int plot_connections(const struct analysis *an, const char *dir, char *err, size
 	char path[1200], script[64];
 	int rc = -1, r;
 
-	if (fs_mkdir_p(dir, path, sizeof path) < 0) {
-		snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
-		return -1;
-	}
 	order = calloc(n ? n : 1, sizeof *order);
 	pc = calloc(PLOT_MAX_CONNS, sizeof *pc);
 	if (!order || !pc) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		order[i] = tcpana_conn(an->ta, i);
+	/* Only connections seen both ways: every panel needs one side's segments
+	 * and the other's ACKs or windows (gnuplot refuses a panel with no point). */
+	for (size_t i = 0, m = n; i < m; i++) {
+		const struct tcpana_conn *c = tcpana_conn(an->ta, i);
+
+		if (c->d[0].packets && c->d[1].packets)
+			order[k0++] = c;
+		else
+			n--;
+	}
 	qsort(order, n, sizeof *order, by_interest);
+	if (n == 0) {
+		rc = 0; /* nothing to plot: no directory either */
+		goto out;
+	}
+	if (fs_mkdir_p(dir, path, sizeof path) < 0) {
+		snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+		goto out;
+	}
 	k = n < PLOT_MAX_CONNS ? n : PLOT_MAX_CONNS;
 	for (size_t i = 0; i < k; i++) {
 		pc[i].c = order[i];

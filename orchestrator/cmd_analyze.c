@@ -103,11 +103,17 @@ int cmd_analyze(int argc, char **argv)
 	if (cfg.excerpt && !json)
 		analysis_print_excerpts(an, stdout);
 	if (plot_dir && rc == 0) {
-		if (plot_connections(an, plot_dir, err, sizeof err) < 0) {
+		int np = plot_connections(an, plot_dir, err, sizeof err);
+
+		if (np < 0) {
 			fprintf(stderr, "probelock analyze: plot: %s\n", err);
 			rc = 1;
+		} else if (np == 0) {
+			fprintf(stderr, "probelock analyze: plot: no connection was seen both ways: "
+			                "nothing to plot\n");
 		} else if (!json) {
-			printf("\nplots written to %s/\n", plot_dir);
+			printf("\nplots of %d connection%s written to %s/\n", np, np == 1 ? "" : "s",
+			       plot_dir);
 		}
 	}
 	analysis_free(an);
