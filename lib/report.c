@@ -26,11 +26,14 @@ static void free_cells(struct cells *c)
 	free(c->v);
 }
 
-/* Every well-formed line of cells.jsonl (a cut last line is skipped). */
-static int load_cells(const char *rundir, struct cells *c, char *err, size_t errlen)
+/* Every well-formed line of cells.jsonl. A line that is not a whole record
+ * (cut when the run was killed while writing it) is skipped, and said so on
+ * warn (when not NULL): --resume runs that cell again. */
+static int load_cells(const char *rundir, struct cells *c, FILE *warn, char *err, size_t errlen)
 {
 	char path[1200], *buf = NULL;
-	size_t cap = 0;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
 	FILE *f;
 
 	memset(c, 0, sizeof *c);
@@ -40,10 +43,19 @@ static int load_cells(const char *rundir, struct cells *c, char *err, size_t err
 		snprintf(err, errlen, "report: %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (getline(&buf, &cap, f) > 0) {
-		json_t *l = json_loads(buf, 0, NULL), **v;
+	while ((len = getline(&buf, &cap, f)) > 0) {
+		json_error_t je;
+		json_t *l = json_loads(buf, 0, &je), **v;
 
+		lineno++;
 		if (!json_is_object(l)) {
+			if (warn && strspn(buf, " \t\r\n") != (size_t)len)
+				fprintf(warn, "probelock: warning: %s:%zu: not a whole cell record (%s%s): skipped; "
+				              "`probelock run --resume %s` runs that cell again\n",
+				        path, lineno, l ? "not an object" : je.text,
+				        buf[len - 1] != '\n' ? ", the line is cut: the run was stopped while writing it"
+				                              : "",
+				        rundir);
 			json_decref(l);
 			continue;
 		}
@@ -114,7 +126,7 @@ int report_verdict(const char *rundir, const struct scenario *sc, char *out, siz
 	char err[256];
 	size_t dl = 0, fail = 0, broke = 0, o = 0;
 
-	if (load_cells(rundir, &c, err, sizeof err) < 0) {
+	if (load_cells(rundir, &c, NULL, err, sizeof err) < 0) {
 		snprintf(out, len, "%s", err);
 		return -1;
 	}
@@ -911,7 +923,7 @@ int report_generate(const char *rundir, const struct scenario *sc, char *err, si
 	struct cells c;
 	int map, targets;
 
-	if (load_cells(rundir, &c, err, errlen) < 0)
+	if (load_cells(rundir, &c, stderr, err, errlen) < 0)
 		return -1;
 	snprintf(pdir, sizeof pdir, "%s/plots", rundir);
 	if (mkdir(pdir, 0755) < 0 && errno != EEXIST) {
