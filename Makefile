@@ -102,8 +102,8 @@ $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/fuz
 # Each target for FUZZ_SECONDS, on a work copy of its corpus (build-fuzz/corpus/T;
 # crashes in build-fuzz/crashes/T-*). `make fuzz-merge` then adds what grew the
 # coverage to tests/fuzz/corpus/T.
-fuzz: deps
-	@command -v clang >/dev/null || { echo "make fuzz: needs clang (apt-get install clang)" >&2; exit 1; }
+fuzz:
+	@scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory SAN=fuzz CC=clang fuzz-run
 
 fuzz-run: $(FUZZ_BINS)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# deps.sh [bench]: check the Debian packages probelock needs (and, with
-# "bench", the benchmarks' peers); install the missing ones with apt-get when
+# deps.sh [bench|fuzz]: check the Debian packages probelock needs (and, with
+# "bench", the benchmarks' peers; with "fuzz", clang's libFuzzer); install the missing ones with apt-get when
 # run as root, otherwise print the exact command to run.
 set -euo pipefail
 
@@ -12,11 +12,16 @@ PACKAGES=(
 	gnuplot-nox iperf3 iperf liblwip-dev iproute2 nftables tcpdump
 	tshark # the tests' oracle for the capture analysis, nothing else uses it
 	libxml2-utils # xmllint: the tests validate junit.xml against tests/junit.xsd
+	valgrind      # memcheck runs of echod, tcpecho and probelock analyze (tests/proc/19)
 )
 
 # `deps.sh bench`: the peers that make bench measures probelock against too.
 if [[ ${1:-} == bench ]]; then
 	PACKAGES+=(openbsd-inetd socat)
+fi
+# `deps.sh fuzz`: clang with libFuzzer and the sanitizers' runtimes.
+if [[ ${1:-} == fuzz ]]; then
+	PACKAGES+=(clang libclang-rt-14-dev)
 fi
 
 missing=()
