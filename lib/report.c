@@ -19,28 +19,33 @@ struct cells {
 	size_t n;
 };
 
-static void free_cells(struct cells *c)
+void report_cells_free(json_t **v, size_t n)
 {
-	for (size_t i = 0; i < c->n; i++)
-		json_decref(c->v[i]);
-	free(c->v);
+	for (size_t i = 0; i < n; i++)
+		json_decref(v[i]);
+	free(v);
 }
 
-/* Every well-formed line of cells.jsonl. A line that is not a whole record
- * (cut when the run was killed while writing it) is skipped, and said so on
- * warn (when not NULL): --resume runs that cell again. */
-static int load_cells(const char *rundir, struct cells *c, FILE *warn, char *err, size_t errlen)
+static void free_cells(struct cells *c)
+{
+	report_cells_free(c->v, c->n);
+}
+
+int report_cells_load(const char *rundir, json_t ***out, size_t *nout, FILE *warn, char *err,
+                      size_t errlen)
 {
 	char path[1200], *buf = NULL;
-	size_t cap = 0, lineno = 0;
+	size_t cap = 0, lineno = 0, n = 0;
+	json_t **lines = NULL;
 	ssize_t len;
 	FILE *f;
 
-	memset(c, 0, sizeof *c);
+	*out = NULL;
+	*nout = 0;
 	snprintf(path, sizeof path, "%s/cells.jsonl", rundir);
 	f = fopen(path, "r");
 	if (!f) {
-		snprintf(err, errlen, "report: %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	while ((len = getline(&buf, &cap, f)) > 0) {
@@ -59,16 +64,36 @@ static int load_cells(const char *rundir, struct cells *c, FILE *warn, char *err
 			json_decref(l);
 			continue;
 		}
-		v = realloc(c->v, (c->n + 1) * sizeof *v);
+		v = realloc(lines, (n + 1) * sizeof *v);
 		if (!v) {
 			json_decref(l);
-			break;
+			report_cells_free(lines, n);
+			free(buf);
+			fclose(f);
+			snprintf(err, errlen, "%s: out of memory", path);
+			return -1;
 		}
-		c->v = v;
-		c->v[c->n++] = l;
+		lines = v;
+		lines[n++] = l;
 	}
 	free(buf);
 	fclose(f);
+	*out = lines;
+	*nout = n;
+	return 0;
+}
+
+/* Every whole record of cells.jsonl (see report_cells_load). */
+static int load_cells(const char *rundir, struct cells *c, FILE *warn, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	if (report_cells_load(rundir, &c->v, &c->n, warn, err, errlen) < 0) {
+		char why[1400];
+
+		snprintf(why, sizeof why, "report: %s", err);
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
 	return 0;
 }
 

@@ -1007,25 +1007,19 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 
 void runner_print_table(const char *rundir, FILE *out)
 {
-	char path[1200], *buf = NULL;
-	size_t cap = 0;
-	FILE *in;
+	char err[1300];
+	json_t **lines;
+	size_t n;
 
-	snprintf(path, sizeof path, "%s/cells.jsonl", rundir);
-	in = fopen(path, "r");
-	if (!in)
+	if (report_cells_load(rundir, &lines, &n, NULL, err, sizeof err) < 0)
 		return;
 	fprintf(out, "\n%-44s %-10s %-12s %-9s %-16s %s\n", "cell", "outcome", "ended by", "detect", "stall causes",
 	        "verdict");
-	while (getline(&buf, &cap, in) > 0) {
-		json_t *l = json_loads(buf, 0, NULL), *dl;
+	for (size_t i = 0; i < n; i++) {
+		json_t *l = lines[i], *dl;
 		char det[32] = "-";
 		const char *why;
 
-		if (!json_is_object(l)) {
-			json_decref(l);
-			continue;
-		}
 		dl = json_object_get(l, "deadlock");
 		if (json_is_object(dl))
 			snprintf(det, sizeof det, "%.2f s", json_number_value(json_object_get(dl, "detected_s")) -
@@ -1039,10 +1033,8 @@ void runner_print_table(const char *rundir, FILE *out)
 		                        : "none")
 		                 : "-",
 		        json_string_value(json_object_get(l, "verdict")), why && *why ? ": " : "", why ? why : "");
-		json_decref(l);
 	}
-	free(buf);
-	fclose(in);
+	report_cells_free(lines, n);
 	fputc('\n', out);
 }
 
@@ -1096,35 +1088,18 @@ static double jnum(json_t *o, const char *k)
 
 int runner_write_reports(const char *rundir, const struct scenario *sc, char *err, size_t errlen)
 {
-	char path[1200], tmpcsv[1300], tmpxml[1300], num[64], *buf = NULL;
+	char path[1200], tmpcsv[1300], tmpxml[1300], num[64];
 	const struct scenario_key_doc *docs;
-	size_t cap = 0, n = 0, nfail = 0, nerr = 0;
+	size_t n = 0, nfail = 0, nerr = 0;
 	double total_s = 0;
 	json_t **lines = NULL;
-	FILE *in, *csv, *xml;
+	FILE *csv, *xml;
 
 	scenario_schema(&docs);
-	snprintf(path, sizeof path, "%s/cells.jsonl", rundir);
-	in = fopen(path, "r");
-	if (!in) {
-		snprintf(err, errlen, "results: %s: %s", path, strerror(errno));
+	if (report_cells_load(rundir, &lines, &n, NULL, path, sizeof path) < 0) {
+		snprintf(err, errlen, "results: %s", path);
 		return -1;
 	}
-	while (getline(&buf, &cap, in) > 0) {
-		json_t *l = json_loads(buf, 0, NULL), **v;
-
-		if (!json_is_object(l)) {
-			json_decref(l);
-			continue;
-		}
-		v = realloc(lines, (n + 1) * sizeof *v);
-		if (!v)
-			break;
-		lines = v;
-		lines[n++] = l;
-	}
-	free(buf);
-	fclose(in);
 	snprintf(tmpcsv, sizeof tmpcsv, "%s/summary.csv.tmp", rundir);
 	snprintf(tmpxml, sizeof tmpxml, "%s/junit.xml.tmp", rundir);
 	csv = fopen(tmpcsv, "w");

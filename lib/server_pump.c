@@ -304,9 +304,14 @@ void server_pump_stop_all(struct server *s)
 		if (w->started)
 			pthread_join(w->thread, NULL);
 	}
-	/* The workers have stopped: this thread alone touches the connections. */
-	while (s->conns)
-		pconn_free(s->conns->backend, 0);
+	/* The workers have stopped: this thread alone touches the connections
+	 * (each was adopted: a worker reads its whole pipe before it stops). */
+	while (s->conns) {
+		if (s->conns->backend)
+			pconn_free(s->conns->backend, 0);
+		else
+			server_conn_close(s->conns, 0);
+	}
 	for (unsigned i = 0; pm->w && i < pm->n; i++) {
 		struct pworker *w = &pm->w[i];
 
