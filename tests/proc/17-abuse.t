@@ -67,7 +67,7 @@ for mode in event blocking; do
 	read -r connected closed <<<"$(sed 's/[a-z_]*=//g; s/^flood //' "$TMP/abuse-flood.out")"
 	ok "$([ "${connected:-0}" -ge 100 ] && [ "${closed:-0}" -ge 1 ]; echo $?)" \
 		"$mode: flood of 400: connections beyond --max-conns $MAXC were closed by echod ($closed of $connected)"
-	resets=$(sed 's/^rst reset=//' "$TMP/abuse-rst.out")
+	resets=$(sed -n 's/^rst reset=\([0-9]*\).*/\1/p' "$TMP/abuse-rst.out")
 	ok "$([ "${resets:-0}" -ge 100 ]; echo $?)" "$mode: RST storm: $resets connections reset mid-echo"
 	read -r hok hbad href <<<"$(sed -n 's/^halfclose //p' "$TMP/abuse-halfclose.out" | sed 's/[a-z]*=//g')"
 	ok "$([ "${hbad:-1}" -eq 0 ] && [ "${hok:-0}" -ge 5 ]; echo $?)" \

@@ -6,8 +6,9 @@
 #              the server closed
 #   rst        N times: connect, send 10 KB, close with RST (SO_LINGER 0)
 #   halfclose  N times: send 1..200000 bytes, shut down writing, read the echo
-#              to EOF; count echoes equal to what was sent, and apart the
-#              connections reset before any echo (refused: --max-conns)
+#              to EOF; count echoes equal to what was sent
+#   (rst and halfclose count the connections refused at --max-conns, reset in
+#   connect or before any echo, apart, wait 50 ms and try again)
 #   slowwrite  N connections each sending 1 byte every 100 ms and reading its echo
 #   slowread   N connections each sending up to 1 MiB, reading 1 byte every 100 ms
 #   neverread  N connections each sending until the server stops taking, never reading
@@ -39,20 +40,18 @@ if ($kind eq 'flood') {
 	}
 	print "flood connected=", scalar(@s), " closed_by_server=$closed\n";
 } elsif ($kind eq 'rst') {
-	my $done = 0;
-	for (1 .. $n) {
-		last if time > $deadline;
-		my $s = conn() or next;
+	my ($done, $refused) = (0, 0);
+	while ($done < $n && time < $deadline) {
+		my $s = conn() or do { $refused++; sleep 0.05; next }; # refused at the limit
 		syswrite($s, 'x' x 10240);
 		setsockopt($s, SOL_SOCKET, SO_LINGER, pack('ii', 1, 0));
 		close $s;
 		$done++;
 	}
-	print "rst reset=$done\n";
+	print "rst reset=$done refused=$refused\n";
 } elsif ($kind eq 'halfclose') {
 	my ($ok, $bad, $refused, @why) = (0, 0, 0);
-	for (1 .. $n) {
-		last if time > $deadline;
+	while ($ok + $bad < $n && time < $deadline) {
 		my $s = conn() or do { $refused++; sleep 0.05; next }; # refused at the limit (reset in connect)
 		my $len = 1 + int(rand(200000));
 		my $data = pat(0, $len);
