@@ -8,4 +8,9 @@
  * not NULL, the path that could not be made copied into at. */
 int fs_mkdir_p(const char *dir, char *at, size_t atlen);
 
+/* The whole of path, NUL-terminated (the NUL not counted in *len), to free().
+ * NULL with errno set when it cannot be opened or read, ENOMEM, or EFBIG
+ * when it is larger than max bytes. */
+char *fs_read_file(const char *path, size_t max, size_t *len);
+
 #endif

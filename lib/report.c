@@ -1,6 +1,7 @@
 /* report: a run folder's plots (gnuplot) and its report (report.md, and
  * report.html rendered with cmark-gfm, images inlined, one self-contained file). */
 #include "report.h"
+#include "fsutil.h"
 #include "plot.h"
 
 #include <cmark-gfm-core-extensions.h>
@@ -805,30 +806,13 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 static char *base64_file(const char *path, size_t *outlen)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned char *in = NULL;
-	size_t n = 0, cap = 0, r;
+	unsigned char *in;
+	size_t n;
 	char *out;
-	FILE *f = fopen(path, "rb");
 
-	if (!f)
+	in = (unsigned char *)fs_read_file(path, 64u << 20, &n);
+	if (!in)
 		return NULL;
-	for (;;) {
-		if (n + 65536 > cap) {
-			unsigned char *v = realloc(in, cap = n + 65536 * 4);
-
-			if (!v) {
-				free(in);
-				fclose(f);
-				return NULL;
-			}
-			in = v;
-		}
-		r = fread(in + n, 1, 65536, f);
-		n += r;
-		if (r < 65536)
-			break;
-	}
-	fclose(f);
 	out = malloc((n + 2) / 3 * 4 + 1);
 	if (!out) {
 		free(in);
@@ -858,7 +842,7 @@ static const char css[] =
 static int write_html(const char *rundir, char *err, size_t errlen)
 {
 	char path[1200], *md = NULL, *html;
-	size_t len = 0, cap = 0, r;
+	size_t len = 0;
 	cmark_parser *p;
 	cmark_node *doc, *node;
 	cmark_iter *it;
@@ -867,25 +851,11 @@ static int write_html(const char *rundir, char *err, size_t errlen)
 	int opts = CMARK_OPT_DEFAULT;
 
 	snprintf(path, sizeof path, "%s/report.md", rundir);
-	f = fopen(path, "r");
-	if (!f) {
+	md = fs_read_file(path, 64u << 20, &len);
+	if (!md) {
 		snprintf(err, errlen, "report: %s: %s", path, strerror(errno));
 		return -1;
 	}
-	do {
-		char *v = realloc(md, cap += 65536);
-
-		if (!v) {
-			free(md);
-			fclose(f);
-			snprintf(err, errlen, "report: out of memory");
-			return -1;
-		}
-		md = v;
-		r = fread(md + len, 1, 65536, f);
-		len += r;
-	} while (r == 65536);
-	fclose(f);
 	cmark_gfm_core_extensions_ensure_registered();
 	p = cmark_parser_new(opts);
 	cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("table"));

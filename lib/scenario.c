@@ -1,6 +1,7 @@
 /* scenario: a YAML scenario (libyaml) validated against one schema table,
  * expanded into a matrix of cells, each with its typed configuration. */
 #include "scenario.h"
+#include "fsutil.h"
 #include "units.h"
 
 #include <ctype.h>
@@ -897,45 +898,19 @@ struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 	struct scenario *sc;
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	unsigned char *buf = NULL;
+	unsigned char *buf;
 	size_t len = 0;
-	FILE *f;
 
-	f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		unsigned char *nb = realloc(buf, len + 65536 + 1);
-		size_t n;
-
-		if (!nb) {
-			free(buf);
-			fclose(f);
-			snprintf(err, errlen, "%s: out of memory", path);
-			return NULL;
-		}
-		buf = nb;
-		n = fread(buf + len, 1, 65536, f);
-		len += n;
-		if (n < 65536)
-			break;
-		if (len > (16u << 20)) {
-			free(buf);
-			fclose(f);
+	buf = (unsigned char *)fs_read_file(path, 16u << 20, &len);
+	if (!buf) {
+		if (errno == EFBIG)
 			snprintf(err, errlen, "%s: larger than 16 MiB, not a scenario", path);
-			return NULL;
-		}
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(buf);
-		fclose(f);
+		else if (errno == ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	fclose(f);
-	buf[len] = 0;
 	sc = calloc(1, sizeof *sc);
 	if (!sc || !(sc->params = calloc(NSCHEMA, sizeof *sc->params))) {
 		free(sc);
