@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# deps.sh [bench|fuzz]: check the Debian packages probelock needs (and, with
-# "bench", the benchmarks' peers; with "fuzz", clang's libFuzzer); install the missing ones with apt-get when
+# deps.sh [bench|fuzz|freshroot]: check the Debian packages probelock needs (and, with
+# "bench", the benchmarks' peers; with "fuzz", clang's libFuzzer; with "freshroot", what the
+# fresh-root check needs); install the missing ones with apt-get when
 # run as root, otherwise print the exact command to run.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential pkg-config perl procps
 	libevent-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev libcmark-gfm-dev
+	libcmark-gfm-extensions-dev # report.c: cmark-gfm-core-extensions.h (GFM tables)
 	gnuplot-nox iperf3 iperf liblwip-dev iproute2 nftables tcpdump
 	tshark # the tests' oracle for the capture analysis, nothing else uses it
 	libxml2-utils # xmllint: the tests validate junit.xml against tests/junit.xsd
@@ -18,6 +20,10 @@ PACKAGES=(
 # `deps.sh bench`: the peers that make bench measures probelock against too.
 if [[ ${1:-} == bench ]]; then
 	PACKAGES+=(openbsd-inetd socat)
+fi
+# `deps.sh freshroot`: what tests/freshroot/check.sh needs to make and enter a fresh root.
+if [[ ${1:-} == freshroot ]]; then
+	PACKAGES+=(mmdebstrap slirp4netns util-linux git)
 fi
 # `deps.sh fuzz`: clang with libFuzzer and the sanitizers' runtimes.
 if [[ ${1:-} == fuzz ]]; then
