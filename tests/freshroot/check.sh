@@ -79,17 +79,18 @@ if [[ -z ${inside:-} ]]; then
 	tarball=$CACHE/freshroot-$SUITE-minbase-$key.tar
 	exec 9>"$CACHE/freshroot.lock"
 	flock 9 # two checks at once make the tarball once
-	rm -f "$CACHE"/freshroot-*.tar.part.*
-	if ((refresh)) || [[ ! -s $tarball ]]; then
+	rm -f "$CACHE"/freshroot-*.part-*.tar # left by a check killed while making one
+	if ((refresh)) || [[ ! -f $tarball || ! -s $tarball ]]; then
 		say "making the $SUITE minbase root (mmdebstrap, sources $sources) into $tarball"
 		t0=$SECONDS
 		# git: the one package the newcomer installed to clone. Lists and caches are cleaned,
 		# so the README's command must run apt-get update itself, as on a machine left alone.
-		if ! mmdebstrap --quiet --variant=minbase --include=git "$SUITE" "$tarball.part.$$" "$sources"; then
-			rm -f "$tarball.part.$$"
+		part=${tarball%.tar}.part-$$.tar # mmdebstrap picks the format by the name's ending
+		if ! mmdebstrap --quiet --variant=minbase --include=git "$SUITE" "$part" "$sources"; then
+			rm -f "$part"
 			cannot_run "mmdebstrap could not make the root (no network to Debian's registry?)"
 		fi
-		mv "$tarball.part.$$" "$tarball"
+		mv "$part" "$tarball"
 		say "root made in $((SECONDS - t0)) s ($(du -m "$tarball" | cut -f1) MB)"
 	fi
 	flock -u 9
