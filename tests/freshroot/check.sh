@@ -136,7 +136,7 @@ ready=$ROOT/run/plk-freshroot-ready
 mkfifo "$ready"
 slirp4netns --configure --mtu=65520 --disable-host-loopback --cidr="$SLIRP_CIDR" \
 	--ready-fd=3 "$netpid" tap0 3>"$ready" >/dev/null 2>&1 &
-read -r -t 10 _ <"$ready" || { say "slirp4netns did not come up"; exit 1; }
+read -r -n 1 -t 10 _ <"$ready" || { say "slirp4netns did not come up"; exit 1; }
 rm -f "$ready"
 nsenter --net=/proc/$netpid/ns/net ip link set lo up
 echo "nameserver ${SLIRP_CIDR%.0/24}.3" >"$ROOT/etc/resolv.conf"
