@@ -7,47 +7,194 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-/* ---- registry ---- */
+/* ---- registry ---- (the format is in netenv.h) */
 
-static char reg_path[300];
+static char reg_path[300]; /* this run's state file, "" when it has none */
+static char reg_head[200]; /* its first two lines */
 
-void envreg_begin(const char *tag)
+/* Start time of a process (field 22 of /proc/PID/stat, clock ticks after
+ * boot). -1 when there is no such process or it has ended (a zombie). */
+static int proc_start(pid_t pid, unsigned long long *start)
 {
-	mkdir(NETENV_REGISTRY, 0755);
-	snprintf(reg_path, sizeof reg_path, "%s/%s.state", NETENV_REGISTRY, tag);
-	envreg_add("run", tag);
+	char p[64], buf[1024], *s, *tok, *save = NULL;
+	size_t n;
+	FILE *f;
+	int field = 3;
+
+	snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+	f = fopen(p, "re");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	s = strrchr(buf, ')'); /* the command name may hold spaces and ')' */
+	if (!s)
+		return -1;
+	for (tok = strtok_r(s + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save), field++) {
+		if (field == 3 && (tok[0] == 'Z' || tok[0] == 'X'))
+			return -1;
+		if (field == 22) {
+			*start = strtoull(tok, NULL, 10);
+			return 0;
+		}
+	}
+	return -1;
 }
 
-static void reg_line(const char *prefix, const char *kind, const char *value)
+static int owner_alive(const struct envreg_owner *o)
 {
-	FILE *f;
+	unsigned long long s;
+
+	return o->pid > 0 && proc_start(o->pid, &s) == 0 && (!o->start || s == o->start);
+}
+
+static void set_err(char *err, size_t errlen, const char *what, int e)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "run registry %s: %s", what, strerror(e));
+}
+
+/* Writes head to a file of our own and links it to path: the state file
+ * exists whole or not at all, and link() fails with EEXIST when another run
+ * holds the name. 1 claimed, 0 taken, -1 error (errno). */
+static int claim_state(const char *path, const char *head)
+{
+	char tmp[320];
+	size_t len = strlen(head);
+	int fd, rc, e;
+
+	snprintf(tmp, sizeof tmp, "%s/.new-%d", NETENV_REGISTRY, (int)getpid());
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, head, len) != (ssize_t)len || fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	rc = link(tmp, path) == 0 ? 1 : errno == EEXIST ? 0 : -1;
+	e = errno;
+	unlink(tmp);
+	errno = e;
+	return rc;
+}
+
+/* A namespace plk-TAG-* exists (left by a run whose registry is lost). */
+static int tag_has_netns(const char *tag)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *de;
+	char prefix[32];
+	int found = 0;
+
+	snprintf(prefix, sizeof prefix, "plk-%s-", tag);
+	while (d && !found && (de = readdir(d)))
+		found = !strncmp(de->d_name, prefix, strlen(prefix));
+	if (d)
+		closedir(d);
+	return found;
+}
+
+int envreg_begin(char *tag, size_t len, char *err, size_t errlen)
+{
+	unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	unsigned long long start = 0;
+	char cand[16], path[300], head[sizeof reg_head];
+
+	reg_path[0] = 0;
+	snprintf(tag, len, "%06x", seed & 0xffffff);
+	if (mkdir(NETENV_REGISTRY, 0755) < 0 && errno != EEXIST) {
+		set_err(err, errlen, "mkdir " NETENV_REGISTRY, errno);
+		return -1;
+	}
+	proc_start(getpid(), &start);
+	for (unsigned i = 0; i < 100; i++) {
+		unsigned v = seed;
+		int rc;
+
+		if (i && getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v)
+			v = seed + i * 0x9e3779b1u;
+		snprintf(cand, sizeof cand, "%06x", v & 0xffffff);
+		if (tag_has_netns(cand))
+			continue;
+		snprintf(path, sizeof path, "%s/%s.state", NETENV_REGISTRY, cand);
+		snprintf(head, sizeof head, "run %s\nowner %d %llu %lld\n", cand, (int)getpid(), start,
+		         (long long)time(NULL));
+		rc = claim_state(path, head);
+		if (rc < 0) {
+			set_err(err, errlen, path, errno);
+			return -1;
+		}
+		if (rc == 1) {
+			snprintf(reg_path, sizeof reg_path, "%s", path);
+			snprintf(reg_head, sizeof reg_head, "%s", head);
+			snprintf(tag, len, "%s", cand);
+			return 0;
+		}
+	}
+	set_err(err, errlen, NETENV_REGISTRY, EEXIST);
+	return -1;
+}
+
+static void reg_write(const char *text)
+{
+	size_t len = strlen(text);
+	int fd;
 
 	if (!reg_path[0])
 		return;
-	f = fopen(reg_path, "a");
-	if (!f)
+	fd = open(reg_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		/* Removed under us (env down --force): the run goes on, so its
+		 * registry does too, whole; unless another run took the tag since. */
+		if (claim_state(reg_path, reg_head) != 1) {
+			reg_path[0] = 0;
+			return;
+		}
+		fd = open(reg_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	}
+	if (fd < 0)
 		return; /* the registry helps env down; a run does not fail for it */
-	fprintf(f, "%s%s %s\n", prefix, kind, value);
-	fflush(f);
-	fsync(fileno(f));
-	fclose(f);
+	(void)!write(fd, text, len);
+	fsync(fd);
+	close(fd);
 }
 
 void envreg_add(const char *kind, const char *value)
 {
-	reg_line("", kind, value);
+	char line[1200];
+	int n = snprintf(line, sizeof line, "%s %s\n", kind, value);
+	unsigned long long start;
+	int pid;
+
+	/* A program's start time beside its PID: env down stops only that process. */
+	if (!strcmp(kind, "pid") && sscanf(value, "%d", &pid) == 1 && pid > 1 && proc_start(pid, &start) == 0 &&
+	    n > 0 && (size_t)n < sizeof line)
+		snprintf(line + n, sizeof line - n, "pidstart %d %llu\n", pid, start);
+	reg_write(line);
 }
 
 void envreg_drop(const char *kind, const char *value)
 {
-	reg_line("-", kind, value);
+	char line[1200];
+
+	snprintf(line, sizeof line, "-%s %s\n", kind, value);
+	reg_write(line);
 }
 
 void envreg_end(void)
@@ -70,132 +217,348 @@ static int netns_exists(const char *name)
 	return access(p, F_OK) == 0;
 }
 
-static void delete_netns(const char *name)
+static int delete_netns(const char *name, char *err, size_t errlen)
 {
-	char err[300];
 	char *argv[] = { "ip", "netns", "delete", (char *)name, NULL };
 
-	if (netns_exists(name))
-		proc_run(argv, NULL, "ip netns delete", err, sizeof err);
+	if (!netns_exists(name))
+		return 0;
+	return proc_run(argv, NULL, "ip netns delete", err, errlen) == 0 ? 0 : -1;
 }
 
-/* A PID recorded with its program is stopped only if it still runs that
- * program: PIDs are reused. */
-static int stop_recorded_pid(pid_t pid, const char *exe)
-{
-	char p[64], link[512];
-	ssize_t n;
+/* One registry as read back: the owner and what the run holds now (what it
+ * recorded and did not drop). */
+struct reg_proc {
+	pid_t pid;
+	unsigned long long start; /* 0: not recorded */
+	char exe[512];
+};
 
-	snprintf(p, sizeof p, "/proc/%d/exe", (int)pid);
-	n = readlink(p, link, sizeof link - 1);
-	if (n <= 0)
+struct reg {
+	char tag[16];
+	char path[600];
+	struct envreg_owner owner;
+	char **netns;
+	size_t nnetns;
+	struct reg_proc *procs;
+	size_t nprocs;
+};
+
+static void reg_free(struct reg *g)
+{
+	for (size_t i = 0; i < g->nnetns; i++)
+		free(g->netns[i]);
+	free(g->netns);
+	free(g->procs);
+	memset(g, 0, sizeof *g);
+}
+
+/* "TAG.state" -> TAG; 0 when the name is not a state file's. */
+static int state_tag(const char *name, char *tag, size_t len)
+{
+	size_t n = strlen(name);
+
+	if (n <= 6 || n - 6 >= len || strcmp(name + n - 6, ".state") != 0 || name[0] == '.')
 		return 0;
-	link[n] = 0;
-	if (strcmp(link, exe) != 0)
-		return 0;
-	kill(pid, SIGKILL);
+	memcpy(tag, name, n - 6);
+	tag[n - 6] = 0;
 	return 1;
 }
 
-int envreg_cleanup_all(FILE *out)
+/* Reads NETENV_REGISTRY/TAG.state. -1 when it is gone (its run ended). */
+static int reg_load(struct reg *g, const char *tag)
+{
+	char line[1200];
+	FILE *f;
+
+	memset(g, 0, sizeof *g);
+	snprintf(g->tag, sizeof g->tag, "%s", tag);
+	snprintf(g->path, sizeof g->path, "%s/%s.state", NETENV_REGISTRY, tag);
+	f = fopen(g->path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		char *val = strchr(line, ' '), *kind = line;
+		int drop = line[0] == '-';
+
+		if (!val)
+			continue;
+		*val++ = 0;
+		val[strcspn(val, "\n")] = 0;
+		kind += drop;
+		if (!strcmp(kind, "owner") && !drop) {
+			int pid = 0;
+
+			sscanf(val, "%d %llu %lld", &pid, &g->owner.start, &g->owner.started);
+			g->owner.pid = pid;
+		} else if (!strcmp(kind, "netns") && !drop) {
+			char **nn = realloc(g->netns, (g->nnetns + 1) * sizeof *nn);
+
+			if (!nn)
+				break;
+			g->netns = nn;
+			if (!(nn[g->nnetns] = strdup(val)))
+				break;
+			g->nnetns++;
+		} else if (!strcmp(kind, "netns")) {
+			for (size_t i = g->nnetns; i-- > 0;)
+				if (!strcmp(g->netns[i], val)) {
+					free(g->netns[i]);
+					g->netns[i] = g->netns[--g->nnetns];
+					break;
+				}
+		} else if (!strcmp(kind, "pid")) {
+			struct reg_proc p = { 0 };
+			int pid = 0;
+
+			if (sscanf(val, "%d %511s", &pid, p.exe) != 2 || pid <= 1)
+				continue;
+			p.pid = pid;
+			if (drop) {
+				for (size_t i = g->nprocs; i-- > 0;)
+					if (g->procs[i].pid == p.pid && !strcmp(g->procs[i].exe, p.exe)) {
+						g->procs[i] = g->procs[--g->nprocs];
+						break;
+					}
+			} else {
+				struct reg_proc *np = realloc(g->procs, (g->nprocs + 1) * sizeof *np);
+
+				if (!np)
+					break;
+				g->procs = np;
+				np[g->nprocs++] = p;
+			}
+		} else if (!strcmp(kind, "pidstart") && !drop) {
+			unsigned long long start = 0;
+			int pid = 0;
+
+			if (sscanf(val, "%d %llu", &pid, &start) == 2)
+				for (size_t i = g->nprocs; i-- > 0;)
+					if (g->procs[i].pid == pid && !g->procs[i].start) {
+						g->procs[i].start = start;
+						break;
+					}
+		}
+	}
+	fclose(f);
+	g->owner.alive = owner_alive(&g->owner);
+	return 0;
+}
+
+/* A recorded program still runs: same PID, same executable, and (when
+ * recorded) same start time: PIDs are reused. */
+static int proc_still_runs(const struct reg_proc *p)
+{
+	char path[64], link[512];
+	unsigned long long start;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)p->pid);
+	n = readlink(path, link, sizeof link - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = 0;
+	if (strcmp(link, p->exe) != 0)
+		return 0;
+	return proc_start(p->pid, &start) == 0 && (!p->start || start == p->start);
+}
+
+static void report_item(envreg_report_fn report, void *arg, enum envreg_what what, enum envreg_state state,
+                        const struct reg *g, const char *name, pid_t pid, const char *why)
+{
+	struct envreg_item it = {
+		.what = what,
+		.state = state,
+		.tag = g ? g->tag : "",
+		.owner = g ? &g->owner : NULL,
+		.name = name,
+		.pid = pid,
+		.why = why,
+	};
+
+	if (report)
+		report(&it, arg);
+}
+
+/* "plk-TAG-x" -> TAG; 0 when the name has no tag. */
+static int netns_tag(const char *name, char *tag, size_t len)
+{
+	const char *t = name + 4, *dash = strrchr(name, '-');
+
+	if (strncmp(name, "plk-", 4) != 0 || dash < t || (size_t)(dash - t) >= len || dash == t)
+		return 0;
+	memcpy(tag, t, dash - t);
+	tag[dash - t] = 0;
+	return 1;
+}
+
+struct names {
+	char **v;
+	size_t n;
+};
+
+static void names_add(struct names *s, const char *name)
+{
+	char **nv = realloc(s->v, (s->n + 1) * sizeof *nv);
+
+	if (!nv)
+		return;
+	s->v = nv;
+	if ((nv[s->n] = strdup(name)))
+		s->n++;
+}
+
+static int names_has(const struct names *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], name))
+			return 1;
+	return 0;
+}
+
+static void names_free(struct names *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+int envreg_down(int force, envreg_report_fn report, void *arg, int *failed)
 {
 	DIR *d = opendir(NETENV_REGISTRY);
+	struct names handled = { 0 }, live = { 0 };
 	struct dirent *de;
-	int removed = 0;
+	char err[600];
+	int removed = 0, fails = 0;
 
 	while (d && (de = readdir(d))) {
-		char path[600], line[600], *kinds[256], *vals[256];
-		int n = 0;
-		FILE *f;
+		char tag[16];
+		struct reg g;
+		int kept = 0;
 
-		if (!strstr(de->d_name, ".state"))
+		if (!state_tag(de->d_name, tag, sizeof tag) || reg_load(&g, tag) < 0)
 			continue;
-		snprintf(path, sizeof path, "%s/%s", NETENV_REGISTRY, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
+		if (g.owner.alive && !force) {
+			names_add(&live, tag);
+			report_item(report, arg, ENVREG_RUN, ENVREG_LEFT_ALONE, &g, g.path, g.owner.pid, NULL);
+			reg_free(&g);
 			continue;
-		while (n < 256 && fgets(line, sizeof line, f)) {
-			char *sp = strchr(line, ' ');
-
-			if (!sp)
-				continue;
-			*sp = 0;
-			sp[strcspn(sp + 1, "\n") + 1] = 0;
-			kinds[n] = strdup(line);
-			vals[n] = strdup(sp + 1);
-			if (!kinds[n] || !vals[n])
-				break;
-			n++;
 		}
-		fclose(f);
-		for (int i = 0; i < n; i++) {
-			int dropped = 0;
-
-			if (kinds[i][0] == '-')
+		report_item(report, arg, ENVREG_RUN, ENVREG_EXISTS, &g, g.path, g.owner.pid, NULL);
+		/* Its programs first: a namespace goes only when nothing runs in it. */
+		for (size_t i = 0; i < g.nprocs; i++) {
+			if (!proc_still_runs(&g.procs[i]))
 				continue;
-			for (int j = i + 1; j < n; j++)
-				if (kinds[j][0] == '-' && !strcmp(kinds[j] + 1, kinds[i]) && !strcmp(vals[j], vals[i]))
-					dropped = 1;
-			if (dropped)
-				continue;
-			if (!strcmp(kinds[i], "pid")) {
-				char exe[512] = "";
-				int pid = 0;
-
-				if (sscanf(vals[i], "%d %511s", &pid, exe) == 2 && pid > 1 && stop_recorded_pid(pid, exe)) {
-					fprintf(out, "stopped process %d (%s)\n", pid, exe);
-					removed++;
-				}
-			}
-		}
-		for (int i = 0; i < n; i++) {
-			if (!strcmp(kinds[i], "netns") && netns_exists(vals[i])) {
-				delete_netns(vals[i]);
-				fprintf(out, "deleted network namespace %s\n", vals[i]);
+			if (kill(g.procs[i].pid, SIGKILL) == 0) {
+				report_item(report, arg, ENVREG_PROCESS, ENVREG_REMOVED, &g, g.procs[i].exe, g.procs[i].pid, NULL);
 				removed++;
+			} else {
+				snprintf(err, sizeof err, "kill: %s", strerror(errno));
+				report_item(report, arg, ENVREG_PROCESS, ENVREG_FAILED, &g, g.procs[i].exe, g.procs[i].pid, err);
+				fails++;
+				kept = 1;
 			}
-			free(kinds[i]);
-			free(vals[i]);
 		}
-		unlink(path);
+		for (size_t i = 0; i < g.nnetns; i++) {
+			names_add(&handled, g.netns[i]);
+			if (!netns_exists(g.netns[i]))
+				continue;
+			if (delete_netns(g.netns[i], err, sizeof err) == 0) {
+				report_item(report, arg, ENVREG_NETNS, ENVREG_REMOVED, &g, g.netns[i], 0, NULL);
+				removed++;
+			} else {
+				report_item(report, arg, ENVREG_NETNS, ENVREG_FAILED, &g, g.netns[i], 0, err);
+				fails++;
+				kept = 1;
+			}
+		}
+		/* What could not be removed stays recorded for the next env down. */
+		if (kept) {
+			report_item(report, arg, ENVREG_REGISTRY, ENVREG_LEFT_ALONE, &g, g.path, 0, NULL);
+		} else if (unlink(g.path) == 0 || errno == ENOENT) {
+			report_item(report, arg, ENVREG_REGISTRY, ENVREG_REMOVED, &g, g.path, 0, NULL);
+		} else {
+			snprintf(err, sizeof err, "unlink: %s", strerror(errno));
+			report_item(report, arg, ENVREG_REGISTRY, ENVREG_FAILED, &g, g.path, 0, err);
+			fails++;
+		}
+		reg_free(&g);
 	}
 	if (d)
 		closedir(d);
-	/* Leftovers with our prefix that no registry names (a registry lost). */
+	/* plk-* namespaces no registry names (a registry lost, or removed by
+	 * hand). The registry of their tag is read again now: a run that began
+	 * since the pass above wrote it before creating any namespace. */
 	d = opendir("/run/netns");
 	while (d && (de = readdir(d))) {
-		if (strncmp(de->d_name, "plk-", 4) != 0)
+		char tag[16] = "";
+		struct reg g;
+		int have = 0;
+
+		if (strncmp(de->d_name, "plk-", 4) != 0 || names_has(&handled, de->d_name))
 			continue;
-		delete_netns(de->d_name);
-		fprintf(out, "deleted network namespace %s\n", de->d_name);
-		removed++;
+		if (netns_tag(de->d_name, tag, sizeof tag))
+			have = reg_load(&g, tag) == 0;
+		if (!force && (names_has(&live, tag) || (have && g.owner.alive))) {
+			/* a live run's, reported with its run unless it began since */
+			if (!names_has(&live, tag))
+				report_item(report, arg, ENVREG_NETNS, ENVREG_LEFT_ALONE, have ? &g : NULL, de->d_name, 0, NULL);
+		} else if (delete_netns(de->d_name, err, sizeof err) == 0) {
+			report_item(report, arg, ENVREG_NETNS, ENVREG_REMOVED, have ? &g : NULL, de->d_name, 0, NULL);
+			removed++;
+		} else {
+			report_item(report, arg, ENVREG_NETNS, ENVREG_FAILED, have ? &g : NULL, de->d_name, 0, err);
+			fails++;
+		}
+		if (have)
+			reg_free(&g);
 	}
 	if (d)
 		closedir(d);
+	names_free(&handled);
+	names_free(&live);
+	if (failed)
+		*failed = fails;
 	return removed;
 }
 
-int envreg_status(FILE *out)
+int envreg_status(envreg_report_fn report, void *arg)
 {
-	DIR *d = opendir("/run/netns");
+	DIR *d = opendir(NETENV_REGISTRY);
 	struct dirent *de;
 	int n = 0;
 
 	while (d && (de = readdir(d))) {
-		if (strncmp(de->d_name, "plk-", 4) != 0)
+		char tag[16];
+		struct reg g;
+
+		if (!state_tag(de->d_name, tag, sizeof tag) || reg_load(&g, tag) < 0)
 			continue;
-		fprintf(out, "network namespace %s\n", de->d_name);
+		report_item(report, arg, ENVREG_RUN, ENVREG_EXISTS, &g, g.path, g.owner.pid, NULL);
 		n++;
+		for (size_t i = 0; i < g.nprocs; i++)
+			if (proc_still_runs(&g.procs[i])) {
+				report_item(report, arg, ENVREG_PROCESS, ENVREG_EXISTS, &g, g.procs[i].exe, g.procs[i].pid, NULL);
+				n++;
+			}
+		reg_free(&g);
 	}
 	if (d)
 		closedir(d);
-	d = opendir(NETENV_REGISTRY);
+	d = opendir("/run/netns");
 	while (d && (de = readdir(d))) {
-		if (!strstr(de->d_name, ".state"))
+		char tag[16] = "";
+		struct reg g;
+		int have = 0;
+
+		if (strncmp(de->d_name, "plk-", 4) != 0)
 			continue;
-		fprintf(out, "run registry %s/%s (a run in progress, or one that was killed)\n",
-		        NETENV_REGISTRY, de->d_name);
+		if (netns_tag(de->d_name, tag, sizeof tag))
+			have = reg_load(&g, tag) == 0;
+		report_item(report, arg, ENVREG_NETNS, ENVREG_EXISTS, have ? &g : NULL, de->d_name, 0, NULL);
 		n++;
+		if (have)
+			reg_free(&g);
 	}
 	if (d)
 		closedir(d);
@@ -357,15 +720,17 @@ int netenv_blackhole(struct netenv *e, char *err, size_t errlen)
 
 void netenv_down(struct netenv *e)
 {
+	char err[300];
+
 	if (e->nss >= 2 && !strcmp(e->ns_client, e->ns_server))
 		e->nss = 1; /* the lwip target: one namespace */
 	/* The veth pair, its qdiscs and the nftables tables go with the namespaces. */
 	if (e->nss >= 2) {
-		delete_netns(e->ns_server);
+		delete_netns(e->ns_server, err, sizeof err);
 		envreg_drop("netns", e->ns_server);
 	}
 	if (e->nss >= 1) {
-		delete_netns(e->ns_client);
+		delete_netns(e->ns_client, err, sizeof err);
 		envreg_drop("netns", e->ns_client);
 	}
 	e->nss = 0;

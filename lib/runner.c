@@ -897,8 +897,8 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 		free(todo);
 		return RUN_INFRA;
 	}
-	snprintf(r.tag, sizeof r.tag, "%06x", (unsigned)(getpid() ^ (unsigned)time(NULL)) & 0xffffff);
-	envreg_begin(r.tag);
+	/* A tag no other run holds; without a registry (not root) the run goes on. */
+	(void)envreg_begin(r.tag, sizeof r.tag, NULL, 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);

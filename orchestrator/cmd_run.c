@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -139,16 +140,133 @@ usage:
 	return 2;
 }
 
+/* "run 1a2b3c (pid 4242, started 2024-05-01 12:00:03)" */
+static void run_name(char *out, size_t len, const struct envreg_item *it)
+{
+	const struct envreg_owner *o = it->owner;
+	char when[64] = "";
+
+	if (!o || !o->pid) {
+		snprintf(out, len, "run %s (no owner recorded: an older probelock's registry)", it->tag);
+		return;
+	}
+	if (o->started) {
+		time_t t = (time_t)o->started;
+		struct tm tm;
+
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof when, ", started %Y-%m-%d %H:%M:%S", &tm);
+	}
+	snprintf(out, len, "run %s (pid %d%s)", it->tag, (int)o->pid, when);
+}
+
+struct env_down_ctx {
+	int force, live;
+};
+
+static void env_down_item(const struct envreg_item *it, void *arg)
+{
+	struct env_down_ctx *x = arg;
+	char run[200];
+
+	run_name(run, sizeof run, it);
+	switch (it->what) {
+	case ENVREG_RUN:
+		if (it->state == ENVREG_LEFT_ALONE) {
+			printf("%s is still going: left alone; `probelock env down --force` removes it too\n", run);
+			x->live++;
+		} else if (it->owner->alive) {
+			printf("%s is still going: --force removes its namespaces and processes all the same\n", run);
+		} else {
+			printf("%s is gone: removing what it left\n", run);
+		}
+		break;
+	case ENVREG_PROCESS:
+		if (it->state == ENVREG_REMOVED)
+			printf("stopped process %d (%s)\n", (int)it->pid, it->name);
+		else
+			fprintf(stderr, "probelock env down: could not stop process %d (%s): %s\n", (int)it->pid, it->name,
+			        it->why);
+		break;
+	case ENVREG_NETNS:
+		if (it->state == ENVREG_LEFT_ALONE)
+			printf("network namespace %s belongs to %s, still going: left alone\n", it->name, run);
+		else if (it->state == ENVREG_REMOVED)
+			printf("deleted network namespace %s%s\n", it->name,
+			       it->owner ? "" : " (no run registry names it)");
+		else
+			fprintf(stderr, "probelock env down: could not delete network namespace %s: %s\n", it->name, it->why);
+		break;
+	case ENVREG_REGISTRY:
+		if (it->state == ENVREG_REMOVED)
+			printf("removed its registry %s\n", it->name);
+		else if (it->state == ENVREG_LEFT_ALONE)
+			printf("kept its registry %s: what could not be removed stays recorded for the next env down\n",
+			       it->name);
+		else
+			fprintf(stderr, "probelock env down: could not remove %s: %s\n", it->name, it->why);
+		break;
+	}
+}
+
+static void env_status_item(const struct envreg_item *it, void *arg)
+{
+	char run[200];
+
+	(void)arg;
+	run_name(run, sizeof run, it);
+	switch (it->what) {
+	case ENVREG_RUN:
+		if (it->owner->alive)
+			printf("%s: still going (registry %s)\n", run, it->name);
+		else
+			printf("%s: gone; `probelock env down` removes what it left (registry %s)\n", run, it->name);
+		break;
+	case ENVREG_PROCESS:
+		printf("  process %d (%s) of run %s\n", (int)it->pid, it->name, it->tag);
+		break;
+	case ENVREG_NETNS:
+		if (!it->owner)
+			printf("network namespace %s: no run registry names it; `probelock env down` removes it\n", it->name);
+		else
+			printf("network namespace %s: run %s, %s\n", it->name, it->tag,
+			       it->owner->alive ? "still going" : "gone");
+		break;
+	case ENVREG_REGISTRY:
+		break;
+	}
+}
+
+static const char env_help[] =
+"usage: probelock env up|down [--force]|status\n"
+"\n"
+"  down          remove what runs whose process is gone left (even a killed run):\n"
+"                the namespaces, veths, qdiscs, nftables tables and processes\n"
+"                /run/probelock records, and plk-* namespaces no run registry names;\n"
+"                a run still going on this host is left alone\n"
+"  down --force  remove everything of probelock's, runs still going included\n"
+"  status        list what exists now, and whether each run's process still runs\n";
+
 int cmd_env(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "down")) {
-		int n = envreg_cleanup_all(stdout);
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "down")) {
+		struct env_down_ctx x = { 0, 0 };
+		int n, failed = 0;
 
-		printf("%d thing%s removed\n", n, n == 1 ? "" : "s");
-		return 0;
+		if (argc == 3 && strcmp(argv[2], "--force") != 0) {
+			fprintf(stderr, "probelock env down: unknown option '%s'\n\n%s", argv[2], env_help);
+			return 2;
+		}
+		x.force = argc == 3;
+		n = envreg_down(x.force, env_down_item, &x, &failed);
+		printf("%d thing%s removed", n, n == 1 ? "" : "s");
+		if (x.live)
+			printf("; %d run%s still going left alone", x.live, x.live == 1 ? "" : "s");
+		printf("\n");
+		return failed ? 1 : 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "status")) {
-		int n = envreg_status(stdout);
+		int n = envreg_status(env_status_item, NULL);
 
 		if (!n)
 			printf("nothing of probelock's exists (no plk-* namespace, no run registry)\n");
@@ -159,10 +277,7 @@ int cmd_env(int argc, char **argv)
 		       "'env up' has nothing to prepare. Run 'probelock env down' after a killed run.\n");
 		return 0;
 	}
-	fprintf(stderr, "usage: probelock env up|down|status\n\n"
-	                "  down    remove every namespace, veth, qdisc, nftables table and process a run\n"
-	                "          (even a killed one) left: what /run/probelock records, and plk-* namespaces\n"
-	                "  status  list what exists now\n");
+	fputs(env_help, stderr);
 	return argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
 }
 
