@@ -5,8 +5,8 @@
 # with the path of a report that exists, or the second without prove's "Result: PASS".
 #
 # Isolation (nothing survives the check, whether it ends, fails, or is stopped by SIGINT or
-# SIGKILL): the check re-executes itself under `unshare --pid --mount --kill-child` and is then
-# PID 1 of its own PID namespace, so every process it starts dies with it; the root is a tmpfs
+# SIGKILL): the check runs itself again under `unshare --pid --mount --kill-child`, as PID 1
+# of its own PID namespace, so every process it starts dies with it; the root is a tmpfs
 # mounted in that private mount namespace, so it and every mount below it (proc, sys, dev, the
 # namespaces' bind mounts in its /run/netns) go away with the last process. The README's
 # commands run in a network namespace of their own (their plk- namespaces, veths, qdiscs and
@@ -57,7 +57,7 @@ done
 if [[ -z ${inside:-} ]]; then
 	((EUID == 0)) || cannot_run "needs root (namespaces, mounts, chroot); run it as root"
 	need=()
-	for c in mmdebstrap slirp4netns unshare nsenter tar git; do
+	for c in mmdebstrap slirp4netns unshare nsenter setpriv tar git; do
 		command -v "$c" >/dev/null 2>&1 || need+=("$c")
 	done
 	if ((${#need[@]})); then
@@ -95,10 +95,18 @@ if [[ -z ${inside:-} ]]; then
 	fi
 	flock -u 9
 	exec 9>&-
-	# PID 1 of a new PID namespace in a private mount namespace; --kill-child: if unshare
-	# (this very process, exec'd) is killed, so is PID 1, and with it everything inside.
-	exec unshare --pid --mount --propagation private --fork --kill-child -- \
-		"$0" --inside ${logdir:+--log "$logdir"} "$commit" "$tarball"
+	# PID 1 of a new PID namespace in a private mount namespace. --kill-child: when unshare
+	# dies, so does PID 1, and with it everything inside; --pdeathsig: when this script dies,
+	# even by SIGKILL, so does unshare. On SIGINT, SIGTERM or SIGHUP this script kills unshare
+	# (unshare itself ignores SIGINT and SIGTERM while it waits).
+	setpriv --pdeathsig KILL -- unshare --pid --mount --propagation private --fork --kill-child -- \
+		"$0" --inside ${logdir:+--log "$logdir"} "$commit" "$tarball" &
+	upid=$!
+	trap 'kill -KILL "$upid" 2>/dev/null; wait "$upid" 2>/dev/null
+	      say "interrupted: every process, mount and namespace of the check is gone"; exit 130' INT TERM HUP
+	rc=0
+	wait "$upid" || rc=$?
+	exit "$rc"
 fi
 
 # ---------------------------------------------------------------------------------------------
