@@ -102,7 +102,7 @@ if [[ -z ${inside:-} ]]; then
 	setpriv --pdeathsig KILL -- unshare --pid --mount --propagation private --fork --kill-child -- \
 		"$0" --inside ${logdir:+--log "$logdir"} "$commit" "$tarball" &
 	upid=$!
-	trap 'kill -KILL "$upid" 2>/dev/null; wait "$upid" 2>/dev/null
+	trap 'kill -KILL "$upid" 2>/dev/null; wait "$upid" 2>/dev/null || true
 	      say "interrupted: every process, mount and namespace of the check is gone"; exit 130' INT TERM HUP
 	rc=0
 	wait "$upid" || rc=$?
