@@ -17,7 +17,7 @@ static const struct command {
 	{ "analyze", cmd_analyze, "analyze CAPTURE [--json] [--excerpt] [--plot DIR] [--stall-threshold D]" },
 	{ "report", cmd_report, "report RUNDIR (regenerate plots and report)" },
 	{ "merge", cmd_merge, "merge RUNDIR... [-o DIR]" },
-	{ "env", cmd_env, "env up|down|status" },
+	{ "env", cmd_env, "env up|down [--force]|status" },
 	{ "capture", cmd_capture, "capture IFACE FILE [--filter BPF] [--snaplen N] [--netns NAME] [--duration D]" },
 };
 
