@@ -78,7 +78,7 @@ kids() {
 	done | sort -n | tr '\n' ' '
 }
 # nss TAG: the namespaces carrying TAG.
-nss() { ip netns list | awk -v p="plk-$1-" 'index($1, p) == 1 {print $1}' | sort | tr '\n' ' '; }
+nss() { ip netns list 2>/dev/null | awk -v p="plk-$1-" 'index($1, p) == 1 {print $1}' | sort | tr '\n' ' '; }
 # mid_cell NAME: waits (15 s at most) until run NAME has its two namespaces,
 # echod and tcpecho: a cell has just begun. Sets NAME_TAG, NAME_KIDS, NAME_NS.
 mid_cell() {
@@ -153,8 +153,9 @@ diag "env down: $(tr '\n' ';' <"$TMP/down1.out")"
 # (2) SIGKILL run C mid-cell (its cell still has seconds to go).
 C_KIDS_NOW=$(kids "$C_PID")
 _left+=($C_KIDS_NOW)
+disown "$C_PID" # no job notice
 kill -KILL "$C_PID"
-wait "$C_PID" 2>/dev/null
+timeout 5 tail --pid="$C_PID" -f /dev/null
 is "$(alive $C_KIDS_NOW)" 2 "C killed mid-cell: its echod and tcpecho ($C_KIDS_NOW) run on"
 is "$(nss "$C_TAG")" "$C_NS" "C killed mid-cell: its namespaces are left behind"
 "$P" env status >"$TMP/status2.out" 2>&1
