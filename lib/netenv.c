@@ -147,7 +147,8 @@ int envreg_begin(char *tag, size_t len, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	set_err(err, errlen, NETENV_REGISTRY, EEXIST);
+	if (err && errlen)
+		snprintf(err, errlen, "run registry " NETENV_REGISTRY ": no free tag in 100 tries");
 	return -1;
 }
 
