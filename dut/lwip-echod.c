@@ -24,7 +24,9 @@
 #include <lwip/tcpip.h>
 #include <netif/tapif.h>
 
+#include "optlimits.h"
 #include "optutil.h"
+#include "sockopt.h"
 #include "version.h"
 
 enum mode { MODE_ECHO, MODE_STALL, MODE_DISCARD };
@@ -36,7 +38,7 @@ struct opts {
 	uint16_t port;
 	uint64_t app_buf;
 	enum mode mode;
-	int ka_idle_s, ka_intvl_s, ka_cnt; /* 0: lwIP's defaults, keepalive off */
+	int ka_idle_s, ka_intvl_s, ka_cnt; /* 0: lwIP's defaults (idle 0: keepalive off) */
 };
 
 static struct {
@@ -62,7 +64,8 @@ static const char help[] =
 "                        stall: accept and never read; discard: read and drop\n"
 "                        (a sink for iperf2-style baselines)\n"
 "  --app-buf SIZE        largest write of the echo loop (default 8192)\n"
-"  --keepalive I,V,C     SO_KEEPALIVE with idle I, interval V (seconds), count C\n"
+"  --keepalive I[,V[,C]] SO_KEEPALIVE with idle I, interval V (seconds: 5 or 5s),\n"
+"                        count C; the parts left out keep lwIP's defaults\n"
 "  --build-info          print the TCP constants of this lwIP build (JSON) and exit\n"
 "  --version, --help\n"
 "\n"
@@ -264,16 +267,25 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->mode = (enum mode)m;
 			break;
 		case O_APPBUF:
-			if (optutil_size("--app-buf", optarg, 1, 65535, &o->app_buf, err, sizeof err) < 0)
+			if (optutil_size("--app-buf", optarg, 1, OPTLIM_LWIP_APP_BUF_MAX, &o->app_buf, err, sizeof err) < 0)
 				goto bad;
 			break;
-		case O_KA:
-			if (sscanf(optarg, "%d,%d,%d", &o->ka_idle_s, &o->ka_intvl_s, &o->ka_cnt) < 1 || o->ka_idle_s <= 0 ||
-			    o->ka_intvl_s < 0 || o->ka_cnt < 0) {
-				optutil_bad("--keepalive", optarg, "expected IDLE[,INTVL[,CNT]] in whole seconds", err, sizeof err);
+		case O_KA: {
+			/* The same syntax and limits as tcpecho's --keepalive and the
+			 * scenario's server.keepalive: one parser for the three. */
+			struct sockopt_req ka;
+			char cause[160];
+
+			sockopt_req_init(&ka);
+			if (sockopt_parse_keepalive(optarg, &ka, cause, sizeof cause) < 0) {
+				optutil_bad("--keepalive", optarg, cause, err, sizeof err);
 				goto bad;
 			}
+			o->ka_idle_s = ka.ka_idle_s;
+			o->ka_intvl_s = ka.ka_intvl_s;
+			o->ka_cnt = ka.ka_cnt;
 			break;
+		}
 		case O_VERSION:
 			printf("lwip-echod %s (lwIP %s)\n", PROBELOCK_VERSION, LWIP_VERSION_STRING);
 			exit(0);

@@ -1,5 +1,6 @@
 /* clientopt: tcpecho's command line (the draft's plus long options) into a client_cfg. */
 #include "clientopt.h"
+#include "optlimits.h"
 #include "optutil.h"
 #include "units.h"
 
@@ -65,13 +66,14 @@ const char *clientopt_help(void)
 "      --rcvbuf SIZE        SO_RCVBUF before connect (default: kernel)\n"
 "      --nodelay            set TCP_NODELAY\n"
 "      --maxseg BYTES       set TCP_MAXSEG before connect\n"
-"      --user-timeout D     set TCP_USER_TIMEOUT (e.g. 30s)\n"
+"      --user-timeout D     set TCP_USER_TIMEOUT (e.g. 30s; 1ms at least)\n"
 "      --keepalive I[,V[,C]] SO_KEEPALIVE with idle I, interval V, count C (e.g. 5s,1s,3)\n"
 "\n"
 "I/O:\n"
 "      --mode MODE          blocking (default, the draft's: one send, then recv),\n"
 "                           nonblocking, chunked, split, aware\n"
-"      --payload SIZE       bytes per round: 60000, 64K, 1MiB ...\n"
+"      --payload SIZE       bytes per round: 60000, 64K, 1MiB ... (blocking and\n"
+"                           aware send from one buffer of it: 1 GiB at most)\n"
 "      --chunk SIZE         chunked mode: bytes per send/echo step (default 8192)\n"
 "      --parallel N         nonblocking mode: N connections at once (default 1)\n"
 "      --read-delay D       split mode: the receiver starts reading only after D\n"
@@ -96,9 +98,30 @@ const char *clientopt_help(void)
 "      4 alarm expired, 5 connection reset or aborted, 6 corrupt echo.\n";
 }
 
-#define SEC 1000000ull
-#define MAX_BUF (1ull << 30)      /* SO_SNDBUF/SO_RCVBUF take an int */
-#define MAX_PAYLOAD (1ull << 40)
+#define SEC OPTLIM_SEC
+
+unsigned clientopt_rules_broken(const struct client_cfg *c, int chunk_given)
+{
+	unsigned broken = 0;
+
+	if (chunk_given && c->mode != CLIENT_CHUNKED)
+		broken |= CLIENTOPT_RULE_CHUNK_MODE;
+	if (chunk_given && c->chunk > c->payload)
+		broken |= CLIENTOPT_RULE_CHUNK_PAYLOAD;
+	if (c->read_delay_us && c->mode != CLIENT_SPLIT)
+		broken |= CLIENTOPT_RULE_READ_DELAY_MODE;
+	if (c->parallel > 1 && c->mode != CLIENT_NONBLOCKING)
+		broken |= CLIENTOPT_RULE_PARALLEL_MODE;
+	if (c->sample_interval_us > c->stall_threshold_us)
+		broken |= CLIENTOPT_RULE_SAMPLE_STALL;
+	if ((c->mode == CLIENT_BLOCKING || c->mode == CLIENT_AWARE) && c->payload > OPTLIM_PAYLOAD_HELD_MAX)
+		broken |= CLIENTOPT_RULE_PAYLOAD_HELD;
+	if (c->payload && c->times &&
+	    (c->times > OPTLIM_TOTAL_MAX / c->payload ||
+	     (c->parallel > 1 && c->payload * c->times > OPTLIM_TOTAL_MAX / c->parallel)))
+		broken |= CLIENTOPT_RULE_TOTAL;
+	return broken;
+}
 
 enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *cfg,
                                       char *err, size_t errlen)
@@ -106,6 +129,7 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 	uint64_t v, multiple = 1, payload = 0;
 	int have_multiple = 0, have_payload = 0, have_chunk = 0, literal = 0, c;
 	uint64_t seed = 1;
+	unsigned broken;
 	const char *string = NULL;
 	char cause[128];
 
@@ -115,15 +139,15 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 	while ((c = getopt_long(argc, argv, ":n:a:m:p:th", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (optutil_uint("-n", optarg, 1, 1000000000, &cfg->times, err, errlen) < 0)
+			if (optutil_uint("-n", optarg, OPTLIM_TIMES_MIN, OPTLIM_TIMES_MAX, &cfg->times, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
 		case 'a':
-			if (optutil_duration("-a", optarg, SEC, 0, 100000 * SEC, &cfg->alarm_us, err, errlen) < 0)
+			if (optutil_duration("-a", optarg, SEC, 0, OPTLIM_ALARM_MAX, &cfg->alarm_us, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
 		case 'm':
-			if (optutil_uint("-m", optarg, 1, MAX_PAYLOAD, &multiple, err, errlen) < 0)
+			if (optutil_uint("-m", optarg, 1, OPTLIM_PAYLOAD_MAX, &multiple, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			have_multiple = 1;
 			break;
@@ -149,22 +173,22 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 			}
 			break;
 		case OPT_PAYLOAD:
-			if (optutil_size("--payload", optarg, 1, MAX_PAYLOAD, &payload, err, errlen) < 0)
+			if (optutil_size("--payload", optarg, OPTLIM_PAYLOAD_MIN, OPTLIM_PAYLOAD_MAX, &payload, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			have_payload = 1;
 			break;
 		case OPT_CHUNK:
-			if (optutil_size("--chunk", optarg, 1, MAX_BUF, &cfg->chunk, err, errlen) < 0)
+			if (optutil_size("--chunk", optarg, OPTLIM_CHUNK_MIN, OPTLIM_CHUNK_MAX, &cfg->chunk, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			have_chunk = 1;
 			break;
 		case OPT_SNDBUF:
-			if (optutil_size("--sndbuf", optarg, 1, MAX_BUF, &v, err, errlen) < 0)
+			if (optutil_size("--sndbuf", optarg, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, &v, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			cfg->sock.sndbuf = (int64_t)v;
 			break;
 		case OPT_RCVBUF:
-			if (optutil_size("--rcvbuf", optarg, 1, MAX_BUF, &v, err, errlen) < 0)
+			if (optutil_size("--rcvbuf", optarg, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, &v, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			cfg->sock.rcvbuf = (int64_t)v;
 			break;
@@ -172,14 +196,19 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 			cfg->sock.nodelay = 1;
 			break;
 		case OPT_MAXSEG:
-			if (optutil_uint("--maxseg", optarg, 88, 65535, &v, err, errlen) < 0)
+			if (optutil_uint("--maxseg", optarg, OPTLIM_MAXSEG_MIN, OPTLIM_MAXSEG_MAX, &v, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			cfg->sock.maxseg = (int)v;
 			break;
 		case OPT_USER_TIMEOUT:
-			if (optutil_duration("--user-timeout", optarg, SEC, 0, 0x7fffffffull * 1000, &v, err,
+			if (optutil_duration("--user-timeout", optarg, SEC, 0, OPTLIM_USER_TIMEOUT_MAX, &v, err,
 			                     errlen) < 0)
 				return CLIENTOPT_USAGE;
+			if (v && v < OPTLIM_USER_TIMEOUT_MIN) {
+				optutil_bad("--user-timeout", optarg,
+				            "below 1ms: TCP_USER_TIMEOUT counts milliseconds (0 leaves it unset)", err, errlen);
+				return CLIENTOPT_USAGE;
+			}
 			cfg->sock.user_timeout_ms = (int64_t)(v / 1000);
 			break;
 		case OPT_KEEPALIVE:
@@ -189,12 +218,14 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 			}
 			break;
 		case OPT_STALL:
-			if (optutil_duration("--stall-threshold", optarg, SEC, 1000, 3600 * SEC,
+			if (optutil_duration("--stall-threshold", optarg, SEC, OPTLIM_STALL_THRESHOLD_MIN,
+			                     OPTLIM_STALL_THRESHOLD_MAX,
 			                     &cfg->stall_threshold_us, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
 		case OPT_SAMPLE:
-			if (optutil_duration("--sample-interval", optarg, SEC, 1000, 60 * SEC,
+			if (optutil_duration("--sample-interval", optarg, SEC, OPTLIM_SAMPLE_INTERVAL_MIN,
+			                     OPTLIM_SAMPLE_INTERVAL_MAX,
 			                     &cfg->sample_interval_us, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
@@ -212,12 +243,13 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 			cfg->json = 1;
 			break;
 		case OPT_PARALLEL:
-			if (optutil_uint("--parallel", optarg, 1, 100000, &v, err, errlen) < 0)
+			if (optutil_uint("--parallel", optarg, OPTLIM_PARALLEL_MIN, OPTLIM_PARALLEL_MAX, &v, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			cfg->parallel = (unsigned)v;
 			break;
 		case OPT_CONNECT_TIMEOUT:
-			if (optutil_duration("--connect-timeout", optarg, SEC, 1000, 3600 * SEC,
+			if (optutil_duration("--connect-timeout", optarg, SEC, OPTLIM_CONNECT_TIMEOUT_MIN,
+			                     OPTLIM_CONNECT_TIMEOUT_MAX,
 			                     &cfg->connect_timeout_us, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
@@ -225,7 +257,7 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 			literal = 1;
 			break;
 		case OPT_READ_DELAY:
-			if (optutil_duration("--read-delay", optarg, SEC, 0, 3600 * SEC, &cfg->read_delay_us, err, errlen) < 0)
+			if (optutil_duration("--read-delay", optarg, SEC, 0, OPTLIM_READ_DELAY_MAX, &cfg->read_delay_us, err, errlen) < 0)
 				return CLIENTOPT_USAGE;
 			break;
 		case OPT_SEED:
@@ -263,7 +295,7 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 	if (have_payload) {
 		cfg->payload = payload;
 	} else if (string) {
-		if (multiple > MAX_PAYLOAD / strlen(string)) {
+		if (multiple > OPTLIM_PAYLOAD_MAX / strlen(string)) {
 			snprintf(err, errlen, "-m '%llu': payload of %zu x %llu bytes is too large",
 			         (unsigned long long)multiple, strlen(string), (unsigned long long)multiple);
 			return CLIENTOPT_USAGE;
@@ -282,31 +314,48 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 	} else {
 		pattern_init_mix(&cfg->pattern, seed);
 	}
-	if (have_chunk && cfg->mode != CLIENT_CHUNKED) {
+	if (!have_chunk && cfg->chunk > cfg->payload)
+		cfg->chunk = cfg->payload; /* the default chunk simply shrinks */
+	broken = clientopt_rules_broken(cfg, have_chunk);
+	if (broken & CLIENTOPT_RULE_CHUNK_MODE) {
 		snprintf(err, errlen, "--chunk applies to --mode chunked only");
 		return CLIENTOPT_USAGE;
 	}
-	if (cfg->chunk > cfg->payload) {
+	if (broken & CLIENTOPT_RULE_CHUNK_PAYLOAD) {
 		char a[32], b[32];
 
 		snprintf(err, errlen, "--chunk '%s': larger than the payload (%s bytes)",
 		         units_format_size(cfg->chunk, a, sizeof a),
 		         units_format_size(cfg->payload, b, sizeof b));
-		if (have_chunk)
-			return CLIENTOPT_USAGE;
-		cfg->chunk = cfg->payload; /* the default chunk simply shrinks */
+		return CLIENTOPT_USAGE;
 	}
-	if (cfg->read_delay_us && cfg->mode != CLIENT_SPLIT) {
+	if (broken & CLIENTOPT_RULE_READ_DELAY_MODE) {
 		snprintf(err, errlen, "--read-delay applies to --mode split only");
 		return CLIENTOPT_USAGE;
 	}
-	if (cfg->parallel > 1 && cfg->mode != CLIENT_NONBLOCKING) {
+	if (broken & CLIENTOPT_RULE_PARALLEL_MODE) {
 		snprintf(err, errlen, "--parallel '%u': needs --mode nonblocking", cfg->parallel);
 		return CLIENTOPT_USAGE;
 	}
-	if (cfg->sample_interval_us > cfg->stall_threshold_us) {
+	if (broken & CLIENTOPT_RULE_SAMPLE_STALL) {
 		snprintf(err, errlen, "--sample-interval: %.3f s is longer than --stall-threshold %.3f s",
 		         cfg->sample_interval_us / 1e6, cfg->stall_threshold_us / 1e6);
+		return CLIENTOPT_USAGE;
+	}
+	if (broken & CLIENTOPT_RULE_PAYLOAD_HELD) {
+		char a[32], b[32];
+
+		snprintf(err, errlen, "payload of %s: --mode %s sends from one buffer holding the whole payload: "
+		         "at most %s (the other modes stream it)", units_format_size(cfg->payload, a, sizeof a),
+		         client_mode_name(cfg->mode), units_format_size(OPTLIM_PAYLOAD_HELD_MAX, b, sizeof b));
+		return CLIENTOPT_USAGE;
+	}
+	if (broken & CLIENTOPT_RULE_TOTAL) {
+		char b[32];
+
+		snprintf(err, errlen, "payload x times x parallel (%llu x %llu x %u) is more than %s in one run",
+		         (unsigned long long)cfg->payload, (unsigned long long)cfg->times, cfg->parallel,
+		         units_format_size(OPTLIM_TOTAL_MAX, b, sizeof b));
 		return CLIENTOPT_USAGE;
 	}
 	return CLIENTOPT_RUN;

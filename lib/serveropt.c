@@ -1,5 +1,6 @@
 /* serveropt: echod's command line into a server_cfg. */
 #include "serveropt.h"
+#include "optlimits.h"
 #include "optutil.h"
 
 #include <getopt.h>
@@ -78,7 +79,20 @@ const char *serveropt_help(void)
 "      --version            print the version\n";
 }
 
-#define SEC 1000000ull
+#define SEC OPTLIM_SEC
+
+unsigned serveropt_rules_broken(const struct server_cfg *c, int stall_for_given, int rate_given)
+{
+	unsigned broken = 0;
+
+	if (stall_for_given && c->mode != SERVER_STALL)
+		broken |= SERVEROPT_RULE_STALL_FOR_MODE;
+	if (rate_given && c->mode != SERVER_SLOW)
+		broken |= SERVEROPT_RULE_RATE_MODE;
+	if (c->sample_interval_us > c->stall_threshold_us)
+		broken |= SERVEROPT_RULE_SAMPLE_STALL;
+	return broken;
+}
 
 /* Value checks: each fails with "--opt 'value': cause" in err. */
 #define CHECK(call) do { if ((call) < 0) return SERVEROPT_USAGE; } while (0)
@@ -87,6 +101,7 @@ enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *
                                       const char **stats_path, char *err, size_t errlen)
 {
 	uint64_t v;
+	unsigned broken;
 	int c, have_stall_for = 0, have_rate = 0;
 
 	server_cfg_init(cfg);
@@ -113,18 +128,18 @@ enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *
 				                  err, errlen));
 			break;
 		case OPT_SNDBUF:
-			CHECK(optutil_size("--sndbuf", optarg, 1, 1u << 30, &v, err, errlen));
+			CHECK(optutil_size("--sndbuf", optarg, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, &v, err, errlen));
 			cfg->sock.sndbuf = (int64_t)v;
 			break;
 		case OPT_RCVBUF:
-			CHECK(optutil_size("--rcvbuf", optarg, 1, 1u << 30, &v, err, errlen));
+			CHECK(optutil_size("--rcvbuf", optarg, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, &v, err, errlen));
 			cfg->sock.rcvbuf = (int64_t)v;
 			break;
 		case OPT_APP_BUF:
-			CHECK(optutil_size("--app-buf", optarg, 1, 1u << 30, &cfg->app_buf, err, errlen));
+			CHECK(optutil_size("--app-buf", optarg, OPTLIM_APP_BUF_MIN, OPTLIM_APP_BUF_MAX, &cfg->app_buf, err, errlen));
 			break;
 		case OPT_OUT_CAP:
-			CHECK(optutil_size("--out-cap", optarg, 2, 1u << 30, &cfg->out_cap, err, errlen));
+			CHECK(optutil_size("--out-cap", optarg, OPTLIM_OUT_CAP_MIN, OPTLIM_OUT_CAP_MAX, &cfg->out_cap, err, errlen));
 			break;
 		case OPT_THREADS:
 			CHECK(optutil_uint("--threads", optarg, 1, 256, &v, err, errlen));
@@ -135,15 +150,15 @@ enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *
 			cfg->max_conns = (unsigned)v;
 			break;
 		case OPT_IDLE:
-			CHECK(optutil_duration("--idle-timeout", optarg, SEC, 1000, 365 * 86400 * SEC,
+			CHECK(optutil_duration("--idle-timeout", optarg, SEC, OPTLIM_IDLE_TIMEOUT_MIN, OPTLIM_IDLE_TIMEOUT_MAX,
 			                       &cfg->idle_timeout_us, err, errlen));
 			break;
 		case OPT_RATE:
-			CHECK(optutil_size("--rate", optarg, 1, 1ull << 40, &cfg->rate, err, errlen));
+			CHECK(optutil_size("--rate", optarg, OPTLIM_RATE_MIN, OPTLIM_RATE_MAX, &cfg->rate, err, errlen));
 			have_rate = 1;
 			break;
 		case OPT_STALL_FOR:
-			CHECK(optutil_duration("--stall-for", optarg, SEC, 1000, 365 * 86400 * SEC,
+			CHECK(optutil_duration("--stall-for", optarg, SEC, OPTLIM_STALL_FOR_MIN, OPTLIM_STALL_FOR_MAX,
 			                       &cfg->stall_for_us, err, errlen));
 			have_stall_for = 1;
 			break;
@@ -151,11 +166,13 @@ enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *
 			cfg->monitor = 1;
 			break;
 		case OPT_STALL:
-			CHECK(optutil_duration("--stall-threshold", optarg, SEC, 1000, 3600 * SEC,
+			CHECK(optutil_duration("--stall-threshold", optarg, SEC, OPTLIM_STALL_THRESHOLD_MIN,
+			                       OPTLIM_STALL_THRESHOLD_MAX,
 			                       &cfg->stall_threshold_us, err, errlen));
 			break;
 		case OPT_SAMPLE:
-			CHECK(optutil_duration("--sample-interval", optarg, SEC, 1000, 60 * SEC,
+			CHECK(optutil_duration("--sample-interval", optarg, SEC, OPTLIM_SAMPLE_INTERVAL_MIN,
+			                       OPTLIM_SAMPLE_INTERVAL_MAX,
 			                       &cfg->sample_interval_us, err, errlen));
 			break;
 		case OPT_STATS:
@@ -176,15 +193,16 @@ enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
 		return SERVEROPT_USAGE;
 	}
-	if (have_stall_for && cfg->mode != SERVER_STALL) {
+	broken = serveropt_rules_broken(cfg, have_stall_for, have_rate);
+	if (broken & SERVEROPT_RULE_STALL_FOR_MODE) {
 		snprintf(err, errlen, "--stall-for applies to --mode stall only");
 		return SERVEROPT_USAGE;
 	}
-	if (have_rate && cfg->mode != SERVER_SLOW) {
+	if (broken & SERVEROPT_RULE_RATE_MODE) {
 		snprintf(err, errlen, "--rate applies to --mode slow only");
 		return SERVEROPT_USAGE;
 	}
-	if (cfg->sample_interval_us > cfg->stall_threshold_us) {
+	if (broken & SERVEROPT_RULE_SAMPLE_STALL) {
 		snprintf(err, errlen, "--sample-interval: %.3f s is longer than --stall-threshold %.3f s",
 		         cfg->sample_interval_us / 1e6, cfg->stall_threshold_us / 1e6);
 		return SERVEROPT_USAGE;

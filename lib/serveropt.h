@@ -18,4 +18,15 @@ enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *
                                       const char **stats_path, char *err, size_t errlen);
 const char *serveropt_help(void);
 
+/* The rules between echod's settings, checked by serveropt_parse and by the
+ * scenario validator on each cell that runs echod (scenario.c). Returns the
+ * rules cfg breaks (SERVEROPT_RULE_* bits, 0: none); stall_for_given and
+ * rate_given: --stall-for and --rate were given. */
+enum {
+	SERVEROPT_RULE_STALL_FOR_MODE = 1 << 0, /* --stall-for outside stall mode */
+	SERVEROPT_RULE_RATE_MODE = 1 << 1,      /* --rate outside slow mode */
+	SERVEROPT_RULE_SAMPLE_STALL = 1 << 2,   /* --sample-interval longer than --stall-threshold */
+};
+unsigned serveropt_rules_broken(const struct server_cfg *cfg, int stall_for_given, int rate_given);
+
 #endif

@@ -122,16 +122,17 @@ int sockopt_parse_keepalive(const char *s, struct sockopt_req *r, char *err, siz
 		return -1;
 	}
 	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* Every field counts: "5,,3" is not "5,3". */
+	for (save = buf; (tok = strsep(&save, ",")) != NULL;) {
 		if (n == 3) {
 			snprintf(err, errlen, "expected IDLE[,INTVL[,CNT]], got more than 3 fields");
 			return -1;
 		}
+		if (!*tok) {
+			snprintf(err, errlen, "expected IDLE[,INTVL[,CNT]], found an empty field");
+			return -1;
+		}
 		parts[n++] = tok;
-	}
-	if (n == 0) {
-		snprintf(err, errlen, "expected IDLE[,INTVL[,CNT]]");
-		return -1;
 	}
 	/* TCP_KEEPIDLE/INTVL take whole seconds, 1..32767 in Linux. */
 	if (units_parse_duration(parts[0], 1000000, 1000000, 32767000000ull, &us, err, errlen) < 0)

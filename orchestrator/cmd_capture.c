@@ -8,6 +8,7 @@
 
 #include "capture.h"
 #include "commands.h"
+#include "optlimits.h"
 #include "optutil.h"
 
 static const char help[] =
@@ -53,7 +54,7 @@ int cmd_capture(int argc, char **argv)
 			cfg.filter = optarg;
 			break;
 		case OPT_SNAPLEN:
-			if (optutil_uint("--snaplen", optarg, 64, 262144, &v, err, sizeof err) < 0)
+			if (optutil_uint("--snaplen", optarg, OPTLIM_SNAPLEN_MIN, OPTLIM_SNAPLEN_MAX, &v, err, sizeof err) < 0)
 				goto usage;
 			cfg.snaplen = (int)v;
 			break;

@@ -95,6 +95,44 @@ static void test_client_rejects(void **st)
 	USAGE("--sample-interval", "--sample-interval", "1s", "h", "A");
 	USAGE("unexpected argument 'extra'", "h", "A", "extra");
 	USAGE("--literal needs the string", "--literal", "--payload", "1K", "h");
+	/* The rules the scenario validator shares (clientopt_rules_broken, optlimits.h). */
+	USAGE("payload of 2 GiB: --mode blocking sends from one buffer", "--payload", "2G", "h");
+	USAGE("payload of 2 GiB: --mode aware sends from one buffer", "--mode", "aware", "--payload", "2G", "h");
+	USAGE("payload x times x parallel", "--mode", "nonblocking", "--payload", "1T", "-n", "2000", "h");
+	USAGE("--user-timeout '500us': below 1ms", "--user-timeout", "500us", "--payload", "1K", "h");
+	USAGE("--maxseg '87': out of range [88, 65535]", "--maxseg", "87", "--payload", "1K", "h");
+}
+
+static void test_client_rules_shared(void **st)
+{
+	struct client_cfg c;
+	char err[256] = "";
+
+	(void)st;
+	/* A streaming mode may send more than a blocking one holds. */
+	assert_int_equal(CPARSE(&c, err, "--mode", "nonblocking", "--payload", "2G", "h"), CLIENTOPT_RUN);
+	assert_int_equal(clientopt_rules_broken(&c, 0), 0);
+	c.mode = CLIENT_BLOCKING;
+	assert_int_equal(clientopt_rules_broken(&c, 0), CLIENTOPT_RULE_PAYLOAD_HELD);
+	c.payload = 1000;
+	c.chunk = 8192;
+	assert_int_equal(clientopt_rules_broken(&c, 1), CLIENTOPT_RULE_CHUNK_MODE | CLIENTOPT_RULE_CHUNK_PAYLOAD);
+	c.mode = CLIENT_CHUNKED;
+	assert_int_equal(clientopt_rules_broken(&c, 0), 0); /* tcpecho's default chunk shrinks */
+	c.sample_interval_us = c.stall_threshold_us + 1;
+	assert_int_equal(clientopt_rules_broken(&c, 0), CLIENTOPT_RULE_SAMPLE_STALL);
+}
+
+static void test_server_rules_shared(void **st)
+{
+	struct server_cfg c;
+
+	(void)st;
+	server_cfg_init(&c);
+	assert_int_equal(serveropt_rules_broken(&c, 1, 1), SERVEROPT_RULE_STALL_FOR_MODE | SERVEROPT_RULE_RATE_MODE);
+	/* echod samples every 50 ms unless told: a 20 ms stall threshold alone is refused. */
+	c.stall_threshold_us = 20000;
+	assert_int_equal(serveropt_rules_broken(&c, 0, 0), SERVEROPT_RULE_SAMPLE_STALL);
 }
 
 #define SPARSE(cfg, path, err, ...) \
@@ -141,6 +179,8 @@ int main(void)
 		cmocka_unit_test(test_draft_command_line),
 		cmocka_unit_test(test_long_options),
 		cmocka_unit_test(test_client_rejects),
+		cmocka_unit_test(test_client_rules_shared),
+		cmocka_unit_test(test_server_rules_shared),
 		cmocka_unit_test(test_server_options),
 	};
 

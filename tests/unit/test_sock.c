@@ -142,6 +142,11 @@ static void test_sockopt_errors(void **st)
 	assert_int_equal(sockopt_parse_keepalive("1500ms", &r, err, sizeof err), -1);
 	assert_non_null(strstr(err, "whole seconds"));
 	assert_int_equal(sockopt_parse_keepalive("5,1,0", &r, err, sizeof err), -1);
+	/* Empty fields are errors, not skipped: "5,,3" is not "5,3". */
+	assert_int_equal(sockopt_parse_keepalive("5,,3", &r, err, sizeof err), -1);
+	assert_non_null(strstr(err, "empty field"));
+	assert_int_equal(sockopt_parse_keepalive(",5", &r, err, sizeof err), -1);
+	assert_int_equal(sockopt_parse_keepalive("", &r, err, sizeof err), -1);
 }
 
 static void test_tcpstat_sees_queues(void **st)
