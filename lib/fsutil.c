@@ -1,9 +1,12 @@
+/* fsutil: file-system helpers shared by the results writers. */
 #include "fsutil.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int fs_mkdir_p(const char *dir, char *at, size_t atlen)
 {
@@ -64,4 +67,67 @@ fail:
 	fclose(f);
 	errno = e;
 	return NULL;
+}
+
+int fs_copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	FILE *in = fopen(from, "rb"), *out;
+	size_t n;
+	int rc = 0, saved = 0;
+
+	if (!in)
+		return -1;
+	out = fopen(to, "wb");
+	if (!out) {
+		saved = errno;
+		fclose(in);
+		errno = saved;
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n) {
+			saved = errno;
+			rc = -1;
+			break;
+		}
+	if (rc == 0 && ferror(in)) {
+		saved = EIO;
+		rc = -1;
+	}
+	fclose(in);
+	if (fclose(out) != 0 && rc == 0) {
+		saved = errno;
+		rc = -1;
+	}
+	if (rc < 0) {
+		unlink(to);
+		errno = saved;
+	}
+	return rc;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int fs_rm_rf(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+int fs_write_all(FILE *f, const char *data, size_t len)
+{
+	if (len && fwrite(data, 1, len, f) != len)
+		return -1;
+	if (fflush(f) != 0)
+		return -1;
+	return fsync(fileno(f)) < 0 && errno != EINVAL && errno != EROFS ? -1 : 0;
 }

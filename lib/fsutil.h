@@ -3,6 +3,7 @@
 #define PROBELOCK_FSUTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* mkdir -p DIR (mode 0755). Returns 0, or -1 with errno set and, when at is
  * not NULL, the path that could not be made copied into at. */
@@ -12,5 +13,14 @@ int fs_mkdir_p(const char *dir, char *at, size_t atlen);
  * NULL with errno set when it cannot be opened or read, ENOMEM, or EFBIG
  * when it is larger than max bytes. */
 char *fs_read_file(const char *path, size_t max, size_t *len);
+
+/* cp FROM TO. 0, or -1 with errno set (TO removed). */
+int fs_copy_file(const char *from, const char *to);
+
+/* rm -rf PATH (nothing there is fine). 0, or -1 with errno set. */
+int fs_rm_rf(const char *path);
+
+/* Writes len bytes of data to f, flushes and syncs it. 0, or -1 with errno set (ENOSPC...). */
+int fs_write_all(FILE *f, const char *data, size_t len);
 
 #endif

@@ -15,87 +15,49 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The records of the cells that ran, in the scenario's order (borrowed from the model). */
 struct cells {
 	json_t **v;
 	size_t n;
+	const struct results *res;
 };
 
-void report_cells_free(json_t **v, size_t n)
+static int load_cells(const struct results *res, struct cells *c, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < n; i++)
-		json_decref(v[i]);
-	free(v);
+	c->res = res;
+	c->n = 0;
+	c->v = calloc(res->ncells ? res->ncells : 1, sizeof *c->v);
+	if (!c->v) {
+		snprintf(err, errlen, "report: out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < res->ncells; i++)
+		if (res->cells[i].rec)
+			c->v[c->n++] = res->cells[i].rec;
+	return 0;
 }
 
 static void free_cells(struct cells *c)
 {
-	report_cells_free(c->v, c->n);
+	free(c->v);
+	c->v = NULL;
 }
 
-int report_cells_load(const char *rundir, json_t ***out, size_t *nout, FILE *warn, char *err,
-                      size_t errlen)
+/* snprintf at *o into out, never past len: *o stops at len - 1 when the text is cut. */
+static void app(char *out, size_t len, size_t *o, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void app(char *out, size_t len, size_t *o, const char *fmt, ...)
 {
-	char path[1200], *buf = NULL;
-	size_t cap = 0, lineno = 0, n = 0;
-	json_t **lines = NULL;
-	ssize_t len;
-	FILE *f;
+	va_list ap;
+	int n;
 
-	*out = NULL;
-	*nout = 0;
-	snprintf(path, sizeof path, "%s/cells.jsonl", rundir);
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((len = getline(&buf, &cap, f)) > 0) {
-		json_error_t je;
-		json_t *l = json_loads(buf, 0, &je), **v;
-
-		lineno++;
-		if (!json_is_object(l)) {
-			if (warn && strspn(buf, " \t\r\n") != (size_t)len)
-				fprintf(warn, "probelock: warning: %s:%zu: not a whole cell record (%s%s): skipped; "
-				              "`probelock run --resume %s` runs that cell again\n",
-				        path, lineno, l ? "not an object" : je.text,
-				        buf[len - 1] != '\n' ? ", the line is cut: the run was stopped while writing it"
-				                              : "",
-				        rundir);
-			json_decref(l);
-			continue;
-		}
-		v = realloc(lines, (n + 1) * sizeof *v);
-		if (!v) {
-			json_decref(l);
-			report_cells_free(lines, n);
-			free(buf);
-			fclose(f);
-			snprintf(err, errlen, "%s: out of memory", path);
-			return -1;
-		}
-		lines = v;
-		lines[n++] = l;
-	}
-	free(buf);
-	fclose(f);
-	*out = lines;
-	*nout = n;
-	return 0;
-}
-
-/* Every whole record of cells.jsonl (see report_cells_load). */
-static int load_cells(const char *rundir, struct cells *c, FILE *warn, char *err, size_t errlen)
-{
-	memset(c, 0, sizeof *c);
-	if (report_cells_load(rundir, &c->v, &c->n, warn, err, errlen) < 0) {
-		char why[1400];
-
-		snprintf(why, sizeof why, "report: %s", err);
-		snprintf(err, errlen, "%s", why);
-		return -1;
-	}
-	return 0;
+	if (!len || *o >= len - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(out + *o, len - *o, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	*o = *o + (size_t)n < len - 1 ? *o + (size_t)n : len - 1;
 }
 
 static const char *str(json_t *o, const char *k)
@@ -146,13 +108,16 @@ static double mbps(json_t *l)
 
 /* ---------- verdict ---------- */
 
-int report_verdict(const char *rundir, const struct scenario *sc, char *out, size_t len)
+int report_verdict(const struct results *res, const struct scenario *sc, char *out, size_t len)
 {
 	struct cells c;
 	char err[256];
 	size_t dl = 0, fail = 0, broke = 0, o = 0;
 
-	if (load_cells(rundir, &c, NULL, err, sizeof err) < 0) {
+	if (!len)
+		return -1;
+	out[0] = 0;
+	if (load_cells(res, &c, err, sizeof err) < 0) {
 		snprintf(out, len, "%s", err);
 		return -1;
 	}
@@ -162,11 +127,11 @@ int report_verdict(const char *rundir, const struct scenario *sc, char *out, siz
 		broke += !strcmp(str(c.v[i], "verdict"), "error");
 	}
 	if (!dl) {
-		o += (size_t)snprintf(out + o, len - o, "No probe deadlock in %zu cell%s.", c.n, c.n == 1 ? "" : "s");
+		app(out, len, &o, "No probe deadlock in %zu cell%s.", c.n, c.n == 1 ? "" : "s");
 	} else {
 		int conds = 0;
 
-		o += (size_t)snprintf(out + o, len - o, "Probe deadlock reproduced in %zu of %zu cells", dl, c.n);
+		app(out, len, &o, "Probe deadlock reproduced in %zu of %zu cells", dl, c.n);
 		for (size_t a = 0; a < sc->naxes && o < len; a++) {
 			const char *key = scenario_axis_key(sc, a);
 			int in_dl[256] = { 0 }, seen[256] = { 0 }, all = 1, numeric = 1, thresh = 1;
@@ -208,36 +173,52 @@ int report_verdict(const char *rundir, const struct scenario *sc, char *out, siz
 						thresh = 0;
 				}
 			}
-			o += (size_t)snprintf(out + o, len - o, "%s ", conds++ ? "," : ":");
+			app(out, len, &o, "%s ", conds++ ? "," : ":");
 			if (numeric && thresh) {
 				for (size_t v = 0; v < nv; v++) {
 					scenario_value_number(key, sc->axes[a].values[v].raw, &x);
 					if (in_dl[v] && x == vmin) {
-						o += (size_t)snprintf(out + o, len - o, "%s >= %s", key, sc->axes[a].values[v].raw);
+						app(out, len, &o, "%s >= %s", key, sc->axes[a].values[v].raw);
 						break;
 					}
 				}
 			} else {
 				int first = 1;
 
-				o += (size_t)snprintf(out + o, len - o, "%s=", key);
+				app(out, len, &o, "%s=", key);
 				for (size_t v = 0; v < nv && o < len; v++)
 					if (in_dl[v]) {
-						o += (size_t)snprintf(out + o, len - o, "%s%s", first ? "" : "|", sc->axes[a].values[v].raw);
+						app(out, len, &o, "%s%s", first ? "" : "|", sc->axes[a].values[v].raw);
 						first = 0;
 					}
 			}
 		}
-		if (o < len)
-			o += (size_t)snprintf(out + o, len - o, ".");
+		app(out, len, &o, ".");
 	}
-	if (o < len) {
-		if (!fail && !broke)
-			snprintf(out + o, len - o, " Every expectation held.");
-		else
-			snprintf(out + o, len - o, " %zu cell%s failed %s expectations and %zu broke.", fail,
-			         fail == 1 ? "" : "s", fail == 1 ? "its" : "their", broke);
+	if (!results_complete(res)) {
+		size_t miss = results_missing(res), foreign = json_array_size(res->foreign);
+
+		app(out, len, &o, " INCOMPLETE: %zu of %zu cells ran", res->nran, res->ncells);
+		if (miss) {
+			size_t shown = 0;
+
+			app(out, len, &o, ", %zu missing (", miss);
+			for (size_t i = 0; i < res->ncells && shown < 5; i++)
+				if (!res->cells[i].rec)
+					app(out, len, &o, "%s%s", shown++ ? ", " : "", res->cells[i].id);
+			app(out, len, &o, "%s)", miss > shown ? ", ..." : "");
+		}
+		if (foreign)
+			app(out, len, &o, ", %zu record%s of cells this run does not expect", foreign, foreign == 1 ? "" : "s");
+		app(out, len, &o, ".");
 	}
+	if (!fail && !broke && results_complete(res))
+		app(out, len, &o, " Every expectation held.");
+	else if (!fail && !broke)
+		app(out, len, &o, " Every expectation of the cells that ran held.");
+	else
+		app(out, len, &o, " %zu cell%s failed %s expectations and %zu broke.", fail, fail == 1 ? "" : "s",
+		    fail == 1 ? "its" : "their", broke);
 	free_cells(&c);
 	return 0;
 }
@@ -563,7 +544,7 @@ static int plot_targets(const char *pdir, const struct scenario *sc, struct cell
 			continue;
 		for (size_t a = 0; a < sc->naxes; a++)
 			if ((int)a != at)
-				o += (size_t)snprintf(label + o, sizeof label - o, "%s%s", o ? " " : "", cfg(l, scenario_axis_key(sc, a)));
+				app(label, sizeof label, &o, "%s%s", o ? " " : "", cfg(l, scenario_axis_key(sc, a)));
 		fprintf(d, "\"%s\"", o ? label : "cell");
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t t = 0; t < sc->axes[at].n; t++) {
@@ -668,6 +649,28 @@ static int exists_in(const char *rundir, const char *rel)
 	return access(p, F_OK) == 0;
 }
 
+/* Expected, ran, missing: before anything else a reader looks at. */
+static void write_completeness(FILE *f, const struct results *res)
+{
+	size_t miss = results_missing(res), foreign = json_array_size(res->foreign);
+
+	fprintf(f, "Cells: %zu expected, %zu ran, %zu missing.", res->ncells, res->nran, miss);
+	if (miss) {
+		fprintf(f, " Missing:");
+		for (size_t i = 0; i < res->ncells; i++)
+			if (!res->cells[i].rec)
+				fprintf(f, " `%s`", res->cells[i].id);
+		fprintf(f, ". `probelock run --resume %s` runs them (or merge the missing shards).", res->dir);
+	}
+	if (foreign)
+		fprintf(f, " cells.jsonl also holds %zu record%s of cells this run does not expect (repeated or from "
+		           "another selection): not counted.", foreign, foreign == 1 ? "" : "s");
+	if (res->ncut)
+		fprintf(f, " %zu line%s of cells.jsonl %s not whole records.", res->ncut, res->ncut == 1 ? "" : "s",
+		        res->ncut == 1 ? "is" : "are");
+	fprintf(f, "\n\n");
+}
+
 static int write_markdown(const char *rundir, const struct scenario *sc, struct cells *c, int have_map,
                           int have_targets, char *err, size_t errlen)
 {
@@ -677,7 +680,7 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 	size_t bi;
 	FILE *f;
 
-	report_verdict(rundir, sc, verdict, sizeof verdict);
+	report_verdict(c->res, sc, verdict, sizeof verdict);
 	snprintf(tmp, sizeof tmp, "%s/report.md.tmp", rundir);
 	f = fopen(tmp, "w");
 	if (!f) {
@@ -687,6 +690,7 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 	fprintf(f, "# probelock report: %s\n\n**%s**\n\n", sc->name, verdict);
 	if (sc->description[0])
 		fprintf(f, "%s\n\n", sc->description);
+	write_completeness(f, c->res);
 	snprintf(path, sizeof path, "%s/env.json", rundir);
 	env = json_load_file(path, 0, NULL);
 	fprintf(f, "## Reproduce\n\n```\n%s\n```\n\nThe scenario is in this folder (`scenario.yaml`); "
@@ -754,6 +758,18 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 		md_cell(f, !strcmp(str(l, "verdict"), "pass") ? "pass" : !strcmp(str(l, "verdict"), "fail") ? "**FAIL**" : "**ERROR**");
 		fputc('\n', f);
 	}
+	for (size_t i = 0; i < c->res->ncells; i++) {
+		if (c->res->cells[i].rec)
+			continue;
+		fputc('|', f);
+		md_cell(f, c->res->cells[i].id);
+		for (size_t a = 0; a < sc->naxes; a++)
+			md_cell(f, "");
+		for (int k = 0; k < 6 + (base > 0); k++)
+			md_cell(f, k == 0 ? "did not run" : "");
+		md_cell(f, "**MISSING**");
+		fputc('\n', f);
+	}
 	fprintf(f, "\n");
 	{
 		int any = 0;
@@ -793,12 +809,17 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 				           "analysis and `cells/%s/plots/` the graph's data.\n\n", id, id);
 		}
 	}
-	if (fclose(f) != 0) {
-		snprintf(err, errlen, "report: %s: write error", tmp);
+	if (ferror(f) | fclose(f)) {
+		snprintf(err, errlen, "report: write %s: %s", tmp, strerror(errno));
+		unlink(tmp);
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/report.md", rundir);
-	return rename(tmp, path);
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "report: rename %s to %s: %s", tmp, path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* ---------- report.html ---------- */
@@ -912,13 +933,14 @@ static int write_html(const char *rundir, char *err, size_t errlen)
 	}
 }
 
-int report_generate(const char *rundir, const struct scenario *sc, char *err, size_t errlen)
+int report_generate(const struct results *res, const struct scenario *sc, char *err, size_t errlen)
 {
+	const char *rundir = res->dir;
 	char pdir[1100];
 	struct cells c;
 	int map, targets;
 
-	if (load_cells(rundir, &c, stderr, err, errlen) < 0)
+	if (load_cells(res, &c, err, errlen) < 0)
 		return -1;
 	snprintf(pdir, sizeof pdir, "%s/plots", rundir);
 	if (mkdir(pdir, 0755) < 0 && errno != EEXIST) {

@@ -9,6 +9,7 @@
 #include "plot.h"
 #include "proc.h"
 #include "report.h"
+#include "results.h"
 #include "version.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,9 +40,9 @@ static void on_stop_signal(int sig)
 struct runner {
 	const struct scenario *sc;
 	const struct run_opts *o;
-	char dir[1024];           /* the run folder */
+	struct results res;       /* the run folder, its records and lock */
+	const char *dir;          /* res.dir */
 	char tag[16];             /* names of what this run creates */
-	FILE *jsonl;
 	char err[1024];
 	unsigned total, done, pass, fail, errors;
 	long long t0_ms;
@@ -48,31 +50,6 @@ struct runner {
 };
 
 /* ---------- small helpers ---------- */
-
-static int copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	FILE *in = fopen(from, "rb"), *out;
-	size_t n;
-	int rc = 0;
-
-	if (!in)
-		return -1;
-	out = fopen(to, "wb");
-	if (!out) {
-		fclose(in);
-		return -1;
-	}
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			rc = -1;
-	if (ferror(in))
-		rc = -1;
-	fclose(in);
-	if (fclose(out) != 0)
-		rc = -1;
-	return rc;
-}
 
 static void read_sysctl(json_t *o, const char *name)
 {
@@ -95,21 +72,11 @@ static void read_sysctl(json_t *o, const char *name)
 	json_object_set_new(o, name, f ? json_string(val) : json_null());
 }
 
-static int write_json_file(const char *path, json_t *doc)
-{
-	char tmp[1100];
-
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if (json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
-		return -1;
-	return rename(tmp, path);
-}
-
 static int write_env(struct runner *r)
 {
 	struct utsname u;
 	json_t *env = json_object(), *sys = json_object(), *ver = json_object();
-	char path[1100], host[256] = "";
+	char host[256] = "";
 	static const char *const sysctls[] = {
 		"net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem", "net.core.rmem_max", "net.core.wmem_max",
 		"net.core.rmem_default", "net.core.wmem_default", "net.ipv4.tcp_adv_win_scale",
@@ -141,43 +108,9 @@ static int write_env(struct runner *r)
 	json_object_set_new(env, "versions", ver);
 	json_object_set_new(env, "only", r->o->only ? json_string(r->o->only) : json_null());
 	json_object_set_new(env, "shard", json_sprintf("%u/%u", r->o->shard_k, r->o->shard_n));
-	snprintf(path, sizeof path, "%s/env.json", r->dir);
-	rc = write_json_file(path, env);
+	rc = results_write_json(r->dir, "env.json", env, r->err, sizeof r->err);
 	json_decref(env);
 	return rc;
-}
-
-/* results/<name>/<UTC time>/, results/latest pointing at it. */
-static int make_run_dir(struct runner *r)
-{
-	time_t now = time(NULL);
-	char ts[32], rel[300], link[1100], tmp[1200], scen[1100];
-
-	strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", gmtime(&now));
-	for (int i = 1; i < 100; i++) {
-		if (i == 1)
-			snprintf(rel, sizeof rel, "%s/%s", r->sc->name, ts);
-		else
-			snprintf(rel, sizeof rel, "%s/%s-%d", r->sc->name, ts, i);
-		snprintf(r->dir, sizeof r->dir, "%s/%s", r->o->results_root, rel);
-		if (access(r->dir, F_OK) != 0)
-			break;
-	}
-	if (fs_mkdir_p(r->dir, NULL, 0) < 0) {
-		snprintf(r->err, sizeof r->err, "results: mkdir %s: %s", r->dir, strerror(errno));
-		return -1;
-	}
-	snprintf(scen, sizeof scen, "%s/scenario.yaml", r->dir);
-	if (copy_file(r->sc->path, scen) < 0) {
-		snprintf(r->err, sizeof r->err, "results: copy %s to %s: %s", r->sc->path, scen, strerror(errno));
-		return -1;
-	}
-	snprintf(link, sizeof link, "%s/latest", r->o->results_root);
-	snprintf(tmp, sizeof tmp, "%s/.latest.%d", r->o->results_root, (int)getpid());
-	unlink(tmp);
-	if (symlink(rel, tmp) == 0 && rename(tmp, link) != 0)
-		unlink(tmp);
-	return 0;
 }
 
 /* ---------- one cell ---------- */
@@ -471,53 +404,75 @@ static void teardown(struct runner *r, struct cell *k)
 	netenv_down(&k->env);
 }
 
-/* The causes of the capture's stalls as "a,b" and the analysis document.
- * A cell with a stall also keeps, while its capture still exists, the
- * tcpdump-style excerpt around each onset (excerpt.txt) and the
- * time-sequence graphs (plots/conn-N.{gp,dat,png}), which the report shows. */
-static json_t *analyse(struct cell *k, const char *pcap, char *causes, size_t len)
+/* Adds cause to the comma list causes unless it is there already (as a whole item). */
+static void add_cause(char *causes, size_t len, const char *cause)
+{
+	size_t n = strlen(cause), o = strlen(causes);
+
+	for (const char *p = causes; *p;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+
+		if (l == n && !strncmp(p, cause, n))
+			return;
+		p += l + (e != NULL);
+	}
+	if (o + (o ? 1 : 0) + n < len)
+		snprintf(causes + o, len - o, "%s%s", o ? "," : "", cause);
+}
+
+/* The analysis of the cell's capture into *doc, and the causes of its stalls as "a,b". A
+ * capture that cannot be analysed gives a document {"error": why}. A cell with a stall
+ * also keeps, while its capture still exists, the tcpdump-style excerpt around each onset
+ * (excerpt.txt) and the time-sequence graphs (plots/conn-N.{gp,dat,png}), which the report
+ * shows. Returns 0, or -1 with werr when one of those files cannot be written. */
+static int analyse(struct cell *k, const char *pcap, char *causes, size_t len, json_t **doc, char *werr,
+                   size_t werrlen)
 {
 	struct analysis_cfg acfg = { .stall_threshold_ns = (int64_t)k->cfg.detect.stall_threshold_us * 1000,
 	                             .excerpt = 1 };
 	char err[600], path[1200];
 	struct analysis *an;
-	json_t *doc, *conns, *c, *stalls, *s;
-	size_t i, j, o = 0, nstalls = 0;
+	json_t *c, *st;
+	size_t i, j, nstalls = 0;
 
 	causes[0] = 0;
 	an = analysis_run(pcap, &acfg, err, sizeof err);
-	if (!an)
-		return json_pack("{s:s}", "error", err);
-	doc = analysis_to_json(an);
-	json_array_foreach(json_object_get(doc, "connections"), i, c)
+	if (!an) {
+		*doc = json_pack("{s:s}", "error", err);
+		return 0;
+	}
+	*doc = analysis_to_json(an);
+	json_array_foreach(json_object_get(*doc, "connections"), i, c)
 		nstalls += json_array_size(json_object_get(c, "stalls"));
 	if (nstalls) {
 		FILE *f;
 
 		snprintf(path, sizeof path, "%s/excerpt.txt", k->dir);
 		f = fopen(path, "w");
-		if (f) {
+		if (f)
 			analysis_print_excerpts(an, f);
-			fclose(f);
+		if (!f || ferror(f) | fclose(f)) {
+			snprintf(werr, werrlen, "results: write %s: %s", path, strerror(errno));
+			analysis_free(an);
+			return -1;
 		}
 		snprintf(path, sizeof path, "%s/plots", k->dir);
 		if (plot_connections(an, path, err, sizeof err) < 0)
-			json_object_set_new(doc, "plot_error", json_string(err));
+			json_object_set_new(*doc, "plot_error", json_string(err));
 	}
 	analysis_free(an);
-	snprintf(path, sizeof path, "%s/analysis.json", k->dir);
-	write_json_file(path, doc);
-	conns = json_object_get(doc, "connections");
-	json_array_foreach(conns, i, c) {
-		stalls = json_object_get(c, "stalls");
-		json_array_foreach(stalls, j, s) {
-			const char *cause = json_string_value(json_object_get(s, "cause"));
+	if (results_write_json(k->dir, "analysis.json", *doc, werr, werrlen) < 0)
+		return -1;
+	json_array_foreach(json_object_get(*doc, "connections"), i, c) {
+		json_array_foreach(json_object_get(c, "stalls"), j, st) {
+			const char *cause = json_string_value(json_object_get(st, "cause"));
 
-			if (cause && !strstr(causes, cause))
-				o += (size_t)snprintf(causes + o, len > o ? len - o : 0, "%s%s", o ? "," : "", cause);
+			if (cause)
+				add_cause(causes, len, cause);
 		}
 	}
-	return doc;
+	return 0;
 }
 
 static json_t *params_json(const struct scenario *sc, const struct scenario_cell *cell, int all)
@@ -537,6 +492,24 @@ static json_t *params_json(const struct scenario *sc, const struct scenario_cell
 	return o;
 }
 
+/* A cell writes its programs' output, a capture and plots: below 1 MiB free on the results'
+ * file system, say so (ENOSPC with the folder) rather than fail later with a cut file.
+ * Returns 0, or -1 with err. */
+static int space_left(const char *dir, char *err, size_t errlen)
+{
+	struct statvfs v;
+	unsigned long long avail;
+
+	if (statvfs(dir, &v) < 0)
+		return 0;
+	avail = (unsigned long long)v.f_bavail * v.f_frsize;
+	if (avail >= (1ull << 20))
+		return 0;
+	snprintf(err, errlen, "results: %s: %s (%llu KiB free, a cell needs at least 1 MiB)", dir, strerror(ENOSPC),
+	         avail / 1024);
+	return -1;
+}
+
 /* Runs one cell. Returns 0 with *line set, -1 on an infrastructure error
  * (r->err), -2 when interrupted. */
 static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t **line)
@@ -553,11 +526,10 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 	memset(&k, 0, sizeof k);
 	k.c = cell;
 	scenario_cell_config(r->sc, cell, &k.cfg);
-	snprintf(k.dir, sizeof k.dir, "%s/cells/%s", r->dir, cell->id);
-	if (fs_mkdir_p(k.dir, NULL, 0) < 0) {
-		snprintf(r->err, sizeof r->err, "results: mkdir %s: %s", k.dir, strerror(errno));
+	/* The cell's folder under a temporary name until its record is whole. */
+	if (space_left(r->dir, r->err, sizeof r->err) < 0 ||
+	    results_cell_begin(&r->res, cell->id, k.dir, sizeof k.dir, r->err, sizeof r->err) < 0)
 		return -1;
-	}
 	k.started_ms = proc_now_ms();
 	switch (k.cfg.target.kind) {
 	case TARGET_LOOPBACK:
@@ -675,16 +647,31 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 		ecode = WIFEXITED(k.status) ? WEXITSTATUS(k.status) : -1;
 		ended_by = "error";
 	}
-	if (k.cfg.capture.enabled)
-		analysis = analyse(&k, pcap, causes, sizeof causes);
+	if (k.cfg.capture.enabled && analyse(&k, pcap, causes, sizeof causes, &analysis, r->err, sizeof r->err) < 0) {
+		json_decref(client);
+		json_decref(analysis);
+		fs_rm_rf(k.dir);
+		return -1;
+	}
 	snprintf(path, sizeof path, "%s/server.json", k.dir);
 	server = json_load_file(path, 0, NULL);
 
 	applied = scenario_check(r->sc, cell, outcome, causes, ended_by ? ended_by : "", &failed, why, sizeof why);
-	if (!strcmp(outcome, "error") && !failed)
+	/* A cell that broke (its client could not run, or connect: a refused board too) is an
+	 * error of the setup whatever its expectations say; so is a capture that cannot be
+	 * analysed, since the causes the expectations check would be missing. */
+	if (json_is_string(json_object_get(analysis, "error"))) {
+		char tmp[sizeof detail];
+
+		snprintf(tmp, sizeof tmp, "%s", detail);
+		snprintf(detail, sizeof detail, "capture analysis: %s%s%s", json_string_value(json_object_get(analysis, "error")),
+		         tmp[0] ? "; " : "", tmp);
 		verdict = "error";
-	else
+	} else if (!strcmp(outcome, "error")) {
+		verdict = "error";
+	} else {
 		verdict = failed ? "fail" : "pass";
+	}
 	if (k.cfg.capture.enabled &&
 	    (k.cfg.capture.keep == KEEP_NEVER || (k.cfg.capture.keep == KEEP_ON_FAILURE && !strcmp(verdict, "pass"))))
 		unlink(pcap);
@@ -708,7 +695,7 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 		}
 	}
 	json_object_set_new(*line, "analysis",
-	                    !analysis ? json_null()
+	                    !analysis || json_object_get(analysis, "error") ? json_null()
 	                    : json_pack("{s:s, s:O, s:o, s:I}", "stall_causes", causes,
 	                                "flags_total", json_object_get(analysis, "flags_total") ?: json_null(),
 	                                "capture", access(pcap, F_OK) == 0 ? json_sprintf("cells/%s/capture.pcap", cell->id) : json_null(),
@@ -728,10 +715,24 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 	json_decref(client);
 	json_decref(analysis);
 	json_decref(server);
+	if (!*line) {
+		snprintf(r->err, sizeof r->err, "cell %s: out of memory", cell->id);
+		fs_rm_rf(k.dir);
+		return -1;
+	}
 	return rc;
 infra:
 	teardown(r, &k);
 	snprintf(r->err, sizeof r->err, "cell %s: %s", cell->id, k.infra);
+	{
+		/* Said when the results' disk is what failed the cell's start. */
+		char sp[400];
+		size_t o = strlen(r->err);
+
+		if (space_left(r->dir, sp, sizeof sp) < 0)
+			snprintf(r->err + o, sizeof r->err - o, "; %s", sp);
+	}
+	fs_rm_rf(k.dir);
 	return -1;
 }
 
@@ -758,145 +759,156 @@ static void progress(struct runner *r, const struct scenario_cell *cell, json_t 
 	fflush(stdout);
 }
 
-static int contains_id(char **ids, size_t n, const char *id)
+/* The cells a new run selects, as indexes into sc->cells, their ids and count. A filter
+ * that selects nothing, or a shard without cells, is a usage error (-1 with err). */
+static int select_cells(const struct scenario *sc, const struct results_sel *sel, unsigned *todo, unsigned *ntodo,
+                        const char **ids, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(ids[i], id))
-			return 1;
+	*ntodo = 0;
+	if (sel->only && scenario_filter_check(sc, sel->only, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < sc->ncells; i++) {
+		int m = results_selects(sc, i, sel, err, errlen);
+
+		if (m < 0)
+			return -1;
+		if (m) {
+			ids[*ntodo] = sc->cells[i].id;
+			todo[(*ntodo)++] = (unsigned)i;
+		}
+	}
 	return 0;
 }
 
-int runner_done_ids(const char *jsonl, char ***ids, size_t *n)
+/* Resuming: the cells the folder expects that have no record yet. The selection given now,
+ * if any, must be the folder's. */
+static int resume_cells(struct runner *r, unsigned *todo, unsigned *ntodo, char *err, size_t errlen)
 {
-	FILE *f = fopen(jsonl, "r");
-	char *buf = NULL;
-	size_t cap = 0;
+	const struct run_opts *o = r->o;
+	char shard[32];
 
-	*ids = NULL;
-	*n = 0;
-	if (!f)
+	if (o->only && strcmp(o->only, results_run_str(&r->res, "only")) != 0) {
+		snprintf(err, errlen, "--only '%s': %s was run with %s%s%s; resume takes the folder's own selection "
+		         "(give the same --only, or none)", o->only, r->res.dir,
+		         *results_run_str(&r->res, "only") ? "--only '" : "no --only",
+		         results_run_str(&r->res, "only"), *results_run_str(&r->res, "only") ? "'" : "");
 		return -1;
-	while (getline(&buf, &cap, f) > 0) {
-		json_t *l = json_loads(buf, 0, NULL);
-		const char *id = json_string_value(json_object_get(l, "id"));
-
-		if (id) {
-			char **v = realloc(*ids, (*n + 1) * sizeof *v);
-
-			if (v) {
-				*ids = v;
-				v[(*n)++] = strdup(id);
-			}
-		}
-		json_decref(l);
 	}
-	free(buf);
-	fclose(f);
-	return (int)*n;
+	snprintf(shard, sizeof shard, "%u/%u", o->shard_k, o->shard_n);
+	if (strcmp(shard, "1/1") != 0 && strcmp(shard, results_run_str(&r->res, "shard")) != 0) {
+		snprintf(err, errlen, "--shard %s: %s was run as shard %s; resume takes the folder's own shard", shard,
+		         r->res.dir, results_run_str(&r->res, "shard"));
+		return -1;
+	}
+	*ntodo = 0;
+	for (size_t c = 0; c < r->res.ncells; c++) {
+		if (r->res.cells[c].rec)
+			continue;
+		for (size_t i = 0; i < r->sc->ncells; i++)
+			if (!strcmp(r->sc->cells[i].id, r->res.cells[c].id)) {
+				todo[(*ntodo)++] = (unsigned)i;
+				break;
+			}
+	}
+	return 0;
 }
 
-/* A cut last line (a killed run) is dropped so that appending starts clean. */
-static void drop_cut_tail(const char *jsonl)
+/* The baseline of the links, measured once per run folder. */
+static int run_baseline(struct runner *r, const unsigned *todo, unsigned ntodo, char *err, size_t errlen)
 {
-	FILE *f = fopen(jsonl, "r+");
-	char *buf = NULL;
-	size_t cap = 0;
-	long good = 0;
+	char path[1200];
+	json_t *b, *e;
+	size_t bi;
 
-	if (!f)
-		return;
-	for (;;) {
-		long at = ftell(f);
-		ssize_t len = getline(&buf, &cap, f);
-		json_t *l;
+	snprintf(path, sizeof path, "%s/baseline.json", r->dir);
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (baseline_run(r->dir, r->sc, todo, ntodo, r->tag, r->o->bin_dir, err, errlen) < 0)
+		return -1;
+	b = json_load_file(path, 0, NULL);
+	json_array_foreach(json_object_get(b, "targets"), bi, e)
+		printf("baseline: %s, %s: %.1f Mbit/s\n", json_string_value(json_object_get(e, "target")),
+		       json_string_value(json_object_get(e, "tool")), json_number_value(json_object_get(e, "mbps")));
+	json_array_foreach(json_object_get(b, "warnings"), bi, e)
+		printf("baseline: warning: %s\n", json_string_value(e));
+	json_decref(b);
+	return 0;
+}
 
-		if (len <= 0)
-			break;
-		l = json_loads(buf, 0, NULL);
-		if (!l || buf[len - 1] != '\n') {
-			json_decref(l);
-			good = at;
-			if (ftruncate(fileno(f), good) < 0)
-				break;
-			break;
-		}
-		json_decref(l);
-		good = ftell(f);
-	}
-	free(buf);
-	fclose(f);
+/* summary.csv, junit.xml, plots and report of the run folder; the verdict on the terminal. */
+static int finish_reports(struct runner *r, int print, char *err, size_t errlen)
+{
+	char verdict[1600];
+
+	if (runner_write_reports(&r->res, r->sc, err, errlen) < 0 || report_generate(&r->res, r->sc, err, errlen) < 0)
+		return -1;
+	if (!print)
+		return 0;
+	runner_print_table(&r->res, stdout);
+	if (report_verdict(&r->res, r->sc, verdict, sizeof verdict) == 0)
+		printf("%s\n", verdict);
+	return 0;
 }
 
 int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, size_t errlen)
 {
 	struct runner r;
 	struct sigaction sa;
-	char path[1200], **done_ids = NULL;
-	size_t ndone = 0;
+	struct results_sel sel = { o->only, o->shard_k, o->shard_n };
+	const char **ids;
 	int rc = RUN_OK;
-	unsigned *todo;
-	unsigned ntodo = 0;
+	unsigned *todo, ntodo = 0;
 
 	memset(&r, 0, sizeof r);
 	r.sc = sc;
 	r.o = o;
+	r.res.lockfd = -1;
 	todo = calloc(sc->ncells ? sc->ncells : 1, sizeof *todo);
-	if (!todo) {
+	ids = calloc(sc->ncells ? sc->ncells : 1, sizeof *ids);
+	if (!todo || !ids) {
+		free(todo);
+		free(ids);
 		snprintf(err, errlen, "out of memory");
 		return RUN_INFRA;
 	}
 	if (o->resume_dir) {
-		snprintf(r.dir, sizeof r.dir, "%s", o->resume_dir);
-		snprintf(path, sizeof path, "%s/cells.jsonl", r.dir);
-		drop_cut_tail(path);
-		runner_done_ids(path, &done_ids, &ndone);
-	}
-	for (size_t i = 0; i < sc->ncells; i++) {
-		const struct scenario_cell *c = &sc->cells[i];
+		int orc = results_open(&r.res, o->resume_dir, sc, !o->dry_run, NULL, NULL, err, errlen);
 
-		if (o->only) {
-			int m = scenario_cell_matches(sc, c, o->only, err, errlen);
-
-			if (m < 0) {
-				free(todo);
-				return RUN_USAGE;
-			}
-			if (!m)
-				continue;
+		if (orc < 0 || resume_cells(&r, todo, &ntodo, err, errlen) < 0) {
+			rc = orc == -1 ? RUN_INFRA : RUN_USAGE;
+			goto out;
 		}
-		if (scenario_shard_of(c->id, o->shard_n) != o->shard_k)
-			continue;
-		if (contains_id(done_ids, ndone, c->id))
-			continue;
-		todo[ntodo++] = (unsigned)i;
+	} else if (select_cells(sc, &sel, todo, &ntodo, ids, err, errlen) < 0) {
+		rc = RUN_USAGE;
+		goto out;
+	} else if (ntodo == 0) {
+		/* Only a shard can be empty (a filter that selects nothing is refused above): its
+		 * cells are dealt by a hash of their ids, and the merge of the shards that hold
+		 * cells checks that every cell of the matrix is there. */
+		printf("--shard %u/%u: this shard holds none of the cells of scenario %s%s (shards are dealt by a hash "
+		       "of the cell id): nothing to run, no run folder made\n", o->shard_k, o->shard_n, sc->name,
+		       o->only ? " that --only selects" : "");
+		goto out;
 	}
-	for (size_t i = 0; i < ndone; i++)
-		free(done_ids[i]);
-	free(done_ids);
 	if (o->dry_run) {
 		for (unsigned i = 0; i < ntodo; i++)
 			printf("would run %s\n", sc->cells[todo[i]].id);
 		printf("%u cell%s would run (dry run: nothing was started)\n", ntodo, ntodo == 1 ? "" : "s");
-		free(todo);
-		return RUN_OK;
+		goto out;
 	}
-	if (!o->resume_dir && make_run_dir(&r) < 0) {
-		snprintf(err, errlen, "%s", r.err);
-		free(todo);
-		return RUN_INFRA;
+	if (!o->resume_dir) {
+		if (results_create(&r.res, o->results_root, sc, &sel, ids, ntodo, NULL, err, errlen) < 0) {
+			rc = RUN_INFRA;
+			goto out;
+		}
+		r.dir = r.res.dir;
+		if (write_env(&r) < 0) {
+			snprintf(err, errlen, "%s", r.err);
+			rc = RUN_INFRA;
+			goto out;
+		}
 	}
-	if (!o->resume_dir && write_env(&r) < 0) {
-		snprintf(err, errlen, "results: write %s/env.json: %s", r.dir, strerror(errno));
-		free(todo);
-		return RUN_INFRA;
-	}
-	snprintf(path, sizeof path, "%s/cells.jsonl", r.dir);
-	r.jsonl = fopen(path, "a");
-	if (!r.jsonl) {
-		snprintf(err, errlen, "results: %s: %s", path, strerror(errno));
-		free(todo);
-		return RUN_INFRA;
-	}
+	r.dir = r.res.dir;
 	/* A tag no other run holds; without a registry (not root) the run goes on. */
 	(void)envreg_begin(r.tag, sizeof r.tag, NULL, 0);
 	memset(&sa, 0, sizeof sa);
@@ -907,25 +919,10 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 	signal(SIGPIPE, SIG_IGN);
 	printf("run %s: %u cell%s -> %s\n", sc->name, ntodo, ntodo == 1 ? "" : "s", r.dir);
 	fflush(stdout);
-	snprintf(path, sizeof path, "%s/baseline.json", r.dir);
-	if (access(path, F_OK) != 0) {
-		json_t *b, *e;
-		size_t bi;
-
-		if (baseline_run(r.dir, sc, todo, ntodo, r.tag, o->bin_dir, err, errlen) < 0) {
-			fclose(r.jsonl);
-			envreg_end();
-			free(todo);
-			return RUN_INFRA;
-		}
-		b = json_load_file(path, 0, NULL);
-		json_array_foreach(json_object_get(b, "targets"), bi, e)
-			printf("baseline: %s, %s: %.1f Mbit/s\n", json_string_value(json_object_get(e, "target")),
-			       json_string_value(json_object_get(e, "tool")), json_number_value(json_object_get(e, "mbps")));
-		json_array_foreach(json_object_get(b, "warnings"), bi, e)
-			printf("baseline: warning: %s\n", json_string_value(e));
-		json_decref(b);
-		snprintf(path, sizeof path, "%s/cells.jsonl", r.dir);
+	if (ntodo && run_baseline(&r, todo, ntodo, err, errlen) < 0) {
+		envreg_end();
+		rc = RUN_INFRA;
+		goto out;
 	}
 	r.total = ntodo;
 	r.t0_ms = proc_now_ms();
@@ -933,7 +930,6 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 		const struct scenario_cell *c = &sc->cells[todo[i]];
 		long long c0 = proc_now_ms();
 		json_t *line = NULL;
-		char *s;
 		int cr;
 
 		if (o->progress_tty) {
@@ -944,97 +940,99 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 			fflush(stdout);
 		}
 		cr = run_cell(&r, c, &line);
-
 		if (cr == -2)
 			break;
-		if (cr == -1) {
+		/* The folder into place, then its record: a record never names a folder that is not whole. */
+		if (cr == -1 || results_cell_commit(&r.res, c->id, r.err, sizeof r.err) < 0 ||
+		    results_append(&r.res, line, r.err, sizeof r.err) < 0) {
 			snprintf(err, errlen, "%s", r.err);
-			rc = RUN_INFRA;
-			break;
-		}
-		/* One complete line, flushed to disk before the next cell. */
-		s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (!s || fprintf(r.jsonl, "%s\n", s) < 0 || fflush(r.jsonl) != 0) {
-			snprintf(err, errlen, "results: %s: write failed", path);
-			free(s);
 			json_decref(line);
 			rc = RUN_INFRA;
 			break;
 		}
-		fsync(fileno(r.jsonl));
-		free(s);
 		r.done++;
 		r.cell_s_sum += (proc_now_ms() - c0) / 1000.0;
-		if (!strcmp(json_string_value(json_object_get(line, "verdict")), "pass"))
-			r.pass++;
-		else if (!strcmp(json_string_value(json_object_get(line, "verdict")), "fail"))
-			r.fail++;
-		else
-			r.errors++;
 		progress(&r, c, line);
 		json_decref(line);
 	}
 	if (o->progress_tty)
 		putchar('\n');
-	fclose(r.jsonl);
 	envreg_end();
-	free(todo);
-	if ((runner_write_reports(r.dir, sc, r.err, sizeof r.err) < 0 ||
-	     report_generate(r.dir, sc, r.err, sizeof r.err) < 0) && rc == RUN_OK) {
-		snprintf(err, errlen, "%s", r.err);
+	if (rc == RUN_INFRA) {
+		/* What ran is recorded; the reports say what is missing, when they can be written. */
+		char e2[1200];
+
+		if (finish_reports(&r, 0, e2, sizeof e2) == 0)
+			printf("results so far: %s (report.html says which cells are missing)\n", r.dir);
+		goto out;
+	}
+	if (finish_reports(&r, !g_stop, err, errlen) < 0) {
 		rc = RUN_INFRA;
+		goto out;
 	}
 	if (g_stop) {
-		printf("interrupted by signal %d after %u of %u cells; complete it with: probelock run %s --resume %s\n",
-		       (int)g_stop, r.done, r.total, sc->path, r.dir);
-		return RUN_INTERRUPTED;
+		printf("interrupted by signal %d after %u of %u cells; complete it with: probelock run %s --resume %s\n"
+		       "report (incomplete): %s/report.html\n", (int)g_stop, r.done, r.total, sc->path, r.dir, r.dir);
+		rc = RUN_INTERRUPTED;
+		goto out;
 	}
-	runner_print_table(r.dir, stdout);
-	{
-		char verdict[1200];
-
-		if (report_verdict(r.dir, sc, verdict, sizeof verdict) == 0)
-			printf("%s\n", verdict);
-	}
-	printf("%u passed, %u failed, %u errors (of %u cells run)\nresults: %s\nreport: %s/report.html\n", r.pass,
-	       r.fail, r.errors, r.done, r.dir, r.dir);
-	if (rc != RUN_OK)
-		return rc;
-	return r.fail || r.errors ? RUN_FAILED : RUN_OK;
+	printf("%zu passed, %zu failed, %zu errors, %zu missing (of %zu cells expected)\nresults: %s\nreport: %s/report.html\n",
+	       r.res.npass, r.res.nfail, r.res.nerror, results_missing(&r.res), r.res.ncells, r.dir, r.dir);
+	rc = r.res.nfail || r.res.nerror || !results_complete(&r.res) ? RUN_FAILED : RUN_OK;
+out:
+	results_close(&r.res);
+	free(todo);
+	free(ids);
+	return rc;
 }
 
 /* ---------- reports ---------- */
 
-void runner_print_table(const char *rundir, FILE *out)
+static const char *jstr(json_t *o, const char *k)
 {
-	char err[1300];
-	json_t **lines;
-	size_t n;
+	const char *s = json_string_value(json_object_get(o, k));
 
-	if (report_cells_load(rundir, &lines, &n, NULL, err, sizeof err) < 0)
-		return;
+	return s ? s : "";
+}
+
+static double jnum(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+/* The stall causes of a record: "-" without a capture analysis, "none" without a stall. */
+static const char *causes_of(json_t *l)
+{
+	json_t *an = json_object_get(l, "analysis");
+
+	if (!json_is_object(an))
+		return "-";
+	return *jstr(an, "stall_causes") ? jstr(an, "stall_causes") : "none";
+}
+
+void runner_print_table(const struct results *res, FILE *out)
+{
 	fprintf(out, "\n%-44s %-10s %-12s %-9s %-16s %s\n", "cell", "outcome", "ended by", "detect", "stall causes",
 	        "verdict");
-	for (size_t i = 0; i < n; i++) {
-		json_t *l = lines[i], *dl;
+	for (size_t i = 0; i < res->ncells; i++) {
+		json_t *l = res->cells[i].rec, *dl;
 		char det[32] = "-";
 		const char *why;
 
+		if (!l) {
+			fprintf(out, "%-44s %-10s %-12s %-9s %-16s %s\n", res->cells[i].id, "-", "-", "-", "-",
+			        "MISSING: did not run");
+			continue;
+		}
 		dl = json_object_get(l, "deadlock");
 		if (json_is_object(dl))
-			snprintf(det, sizeof det, "%.2f s", json_number_value(json_object_get(dl, "detected_s")) -
-			                                        json_number_value(json_object_get(dl, "onset_s")));
-		why = json_string_value(json_object_get(json_object_get(l, "expect"), "why"));
-		fprintf(out, "%-44s %-10s %-12s %-9s %-16s %s%s%s\n", json_string_value(json_object_get(l, "id")),
-		        json_string_value(json_object_get(l, "outcome")), json_string_value(json_object_get(l, "ended_by")),
-		        det, json_is_object(json_object_get(l, "analysis"))
-		                 ? (*json_string_value(json_object_get(json_object_get(l, "analysis"), "stall_causes"))
-		                        ? json_string_value(json_object_get(json_object_get(l, "analysis"), "stall_causes"))
-		                        : "none")
-		                 : "-",
-		        json_string_value(json_object_get(l, "verdict")), why && *why ? ": " : "", why ? why : "");
+			snprintf(det, sizeof det, "%.2f s", jnum(dl, "detected_s") - jnum(dl, "onset_s"));
+		why = jstr(json_object_get(l, "expect"), "why");
+		if (!*why && strcmp(jstr(l, "verdict"), "pass") != 0)
+			why = jstr(l, "detail");
+		fprintf(out, "%-44s %-10s %-12s %-9s %-16s %s%s%s\n", jstr(l, "id"), jstr(l, "outcome"), jstr(l, "ended_by"),
+		        det, causes_of(l), jstr(l, "verdict"), *why ? ": " : "", why);
 	}
-	report_cells_free(lines, n);
 	fputc('\n', out);
 }
 
@@ -1074,45 +1072,108 @@ static void xml_text(FILE *f, const char *s)
 	}
 }
 
-static const char *jstr(json_t *o, const char *k)
+/* One row of summary.csv: the record's figures, or the missing cell's id and "missing". */
+static void csv_row(FILE *csv, const struct scenario *sc, const struct results_cell *c)
 {
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
-static double jnum(json_t *o, const char *k)
-{
-	return json_number_value(json_object_get(o, k));
-}
-
-int runner_write_reports(const char *rundir, const struct scenario *sc, char *err, size_t errlen)
-{
-	char path[1200], tmpcsv[1300], tmpxml[1300], num[64];
 	const struct scenario_key_doc *docs;
-	size_t n = 0, nfail = 0, nerr = 0;
+	json_t *l = c->rec, *dl = json_object_get(l, "deadlock");
+	const char *why = jstr(json_object_get(l, "expect"), "why");
+	char num[64];
+
+	scenario_schema(&docs);
+	csv_field(csv, c->id, 0);
+	if (!l) {
+		/* The matrix position of a missing cell is in its id; its figures do not exist. */
+		csv_field(csv, "", 0);
+		for (size_t a = 0; a < sc->naxes; a++)
+			csv_field(csv, "", 0);
+		fputs("missing,,missing,,,,,,,,did not run\n", csv);
+		return;
+	}
+	snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(l, "repeat")));
+	csv_field(csv, num, 0);
+	for (size_t a = 0; a < sc->naxes; a++)
+		csv_field(csv, jstr(json_object_get(l, "params"), docs[sc->axes[a].ent].key), 0);
+	csv_field(csv, jstr(l, "outcome"), 0);
+	csv_field(csv, jstr(l, "ended_by"), 0);
+	csv_field(csv, jstr(l, "verdict"), 0);
+	snprintf(num, sizeof num, "%.3f", jnum(l, "duration_s"));
+	csv_field(csv, num, 0);
+	snprintf(num, sizeof num, "%.0f", jnum(l, "throughput_Bps"));
+	csv_field(csv, num, 0);
+	snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(l, "bytes_received")));
+	csv_field(csv, num, 0);
+	snprintf(num, sizeof num, "%.3f", jnum(json_object_get(l, "stall"), "total_s"));
+	csv_field(csv, num, 0);
+	num[0] = 0;
+	if (json_is_object(dl))
+		snprintf(num, sizeof num, "%.3f", jnum(dl, "detected_s") - jnum(dl, "onset_s"));
+	csv_field(csv, num, 0);
+	csv_field(csv, jstr(json_object_get(l, "analysis"), "stall_causes"), 0);
+	snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(json_object_get(l, "expect"), "failed")));
+	csv_field(csv, num, 0);
+	csv_field(csv, *why ? why : jstr(l, "detail"), 1);
+}
+
+/* One testcase of junit.xml; a missing cell is an error of type "missing". */
+static void junit_case(FILE *xml, const struct scenario *sc, const struct results_cell *c)
+{
+	json_t *l = c->rec;
+	const char *v = jstr(l, "verdict"), *why = jstr(json_object_get(l, "expect"), "why");
+
+	fputs("    <testcase classname=\"", xml);
+	xml_text(xml, sc->name);
+	fputs("\" name=\"", xml);
+	xml_text(xml, c->id);
+	fprintf(xml, "\" time=\"%.3f\"", jnum(l, "duration_s"));
+	if (!l) {
+		fputs(">\n      <error message=\"did not run: the cell is missing from this run's results\" type=\"missing\">"
+		      "no record in cells.jsonl</error>\n    </testcase>\n", xml);
+		return;
+	}
+	if (!strcmp(v, "pass")) {
+		fputs("/>\n", xml);
+		return;
+	}
+	fprintf(xml, ">\n      <%s message=\"", strcmp(v, "fail") ? "error" : "failure");
+	xml_text(xml, *why ? why : jstr(l, "detail"));
+	fprintf(xml, "\" type=\"%s\">", jstr(l, "outcome"));
+	xml_text(xml, jstr(l, "detail"));
+	fprintf(xml, "</%s>\n    </testcase>\n", strcmp(v, "fail") ? "error" : "failure");
+}
+
+/* Closes f (a temporary file) and renames it to dir/name; -1 with err naming it. */
+static int close_into_place(FILE *f, const char *tmp, const char *dir, const char *name, char *err, size_t errlen)
+{
+	char path[1300];
+
+	if (ferror(f) | fflush(f) | fclose(f)) {
+		snprintf(err, errlen, "results: write %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "results: rename %s to %s: %s", tmp, path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int runner_write_reports(const struct results *res, const struct scenario *sc, char *err, size_t errlen)
+{
+	char tmpcsv[1300], tmpxml[1300];
+	const struct scenario_key_doc *docs;
 	double total_s = 0;
-	json_t **lines = NULL;
 	FILE *csv, *xml;
 
 	scenario_schema(&docs);
-	if (report_cells_load(rundir, &lines, &n, NULL, path, sizeof path) < 0) {
-		snprintf(err, errlen, "results: %s", path);
-		return -1;
-	}
-	snprintf(tmpcsv, sizeof tmpcsv, "%s/summary.csv.tmp", rundir);
-	snprintf(tmpxml, sizeof tmpxml, "%s/junit.xml.tmp", rundir);
+	snprintf(tmpcsv, sizeof tmpcsv, "%s/summary.csv.tmp", res->dir);
+	snprintf(tmpxml, sizeof tmpxml, "%s/junit.xml.tmp", res->dir);
 	csv = fopen(tmpcsv, "w");
-	xml = fopen(tmpxml, "w");
-	if (!csv || !xml) {
-		snprintf(err, errlen, "results: cannot write reports in %s: %s", rundir, strerror(errno));
-		if (csv)
-			fclose(csv);
-		if (xml)
-			fclose(xml);
-		for (size_t i = 0; i < n; i++)
-			json_decref(lines[i]);
-		free(lines);
+	if (!csv) {
+		snprintf(err, errlen, "results: %s: %s", tmpcsv, strerror(errno));
 		return -1;
 	}
 	fputs("id,repeat,", csv);
@@ -1120,192 +1181,196 @@ int runner_write_reports(const char *rundir, const struct scenario *sc, char *er
 		csv_field(csv, docs[sc->axes[a].ent].key, 0);
 	fputs("outcome,ended_by,verdict,duration_s,throughput_Bps,bytes_received,stall_total_s,"
 	      "detected_after_s,stall_causes,expect_failed,detail\n", csv);
-	for (size_t i = 0; i < n; i++) {
-		json_t *l = lines[i], *dl = json_object_get(l, "deadlock"), *an = json_object_get(l, "analysis");
-		const char *why = jstr(json_object_get(l, "expect"), "why");
-
-		csv_field(csv, jstr(l, "id"), 0);
-		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(l, "repeat")));
-		csv_field(csv, num, 0);
-		for (size_t a = 0; a < sc->naxes; a++)
-			csv_field(csv, jstr(json_object_get(l, "params"), docs[sc->axes[a].ent].key), 0);
-		csv_field(csv, jstr(l, "outcome"), 0);
-		csv_field(csv, jstr(l, "ended_by"), 0);
-		csv_field(csv, jstr(l, "verdict"), 0);
-		snprintf(num, sizeof num, "%.3f", jnum(l, "duration_s"));
-		csv_field(csv, num, 0);
-		snprintf(num, sizeof num, "%.0f", jnum(l, "throughput_Bps"));
-		csv_field(csv, num, 0);
-		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(l, "bytes_received")));
-		csv_field(csv, num, 0);
-		snprintf(num, sizeof num, "%.3f", jnum(json_object_get(l, "stall"), "total_s"));
-		csv_field(csv, num, 0);
-		if (json_is_object(dl))
-			snprintf(num, sizeof num, "%.3f", jnum(dl, "detected_s") - jnum(dl, "onset_s"));
-		else
-			num[0] = 0;
-		csv_field(csv, num, 0);
-		csv_field(csv, jstr(an, "stall_causes"), 0);
-		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(json_object_get(l, "expect"), "failed")));
-		csv_field(csv, num, 0);
-		csv_field(csv, *why ? why : jstr(l, "detail"), 1);
-		if (!strcmp(jstr(l, "verdict"), "fail"))
-			nfail++;
-		else if (!strcmp(jstr(l, "verdict"), "error"))
-			nerr++;
-		total_s += jnum(l, "duration_s");
+	for (size_t i = 0; i < res->ncells; i++) {
+		csv_row(csv, sc, &res->cells[i]);
+		total_s += jnum(res->cells[i].rec, "duration_s");
+	}
+	if (close_into_place(csv, tmpcsv, res->dir, "summary.csv", err, errlen) < 0)
+		return -1;
+	xml = fopen(tmpxml, "w");
+	if (!xml) {
+		snprintf(err, errlen, "results: %s: %s", tmpxml, strerror(errno));
+		return -1;
 	}
 	fprintf(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"");
 	xml_text(xml, sc->name);
-	fprintf(xml, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n", n, nfail, nerr, total_s);
-	for (size_t i = 0; i < n; i++) {
-		json_t *l = lines[i];
-		const char *v = jstr(l, "verdict"), *why = jstr(json_object_get(l, "expect"), "why");
-
-		fputs("    <testcase classname=\"", xml);
-		xml_text(xml, sc->name);
-		fputs("\" name=\"", xml);
-		xml_text(xml, jstr(l, "id"));
-		fprintf(xml, "\" time=\"%.3f\"", jnum(l, "duration_s"));
-		if (!strcmp(v, "pass")) {
-			fputs("/>\n", xml);
-			continue;
-		}
-		fprintf(xml, ">\n      <%s message=\"", strcmp(v, "fail") ? "error" : "failure");
-		xml_text(xml, *why ? why : jstr(l, "detail"));
-		fprintf(xml, "\" type=\"%s\">", jstr(l, "outcome"));
-		xml_text(xml, jstr(l, "detail"));
-		fprintf(xml, "</%s>\n    </testcase>\n", strcmp(v, "fail") ? "error" : "failure");
-	}
+	fprintf(xml, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n", res->ncells,
+	        res->nfail, res->nerror + results_missing(res), total_s);
+	for (size_t i = 0; i < res->ncells; i++)
+		junit_case(xml, sc, &res->cells[i]);
 	fputs("  </testsuite>\n</testsuites>\n", xml);
-	for (size_t i = 0; i < n; i++)
-		json_decref(lines[i]);
-	free(lines);
-	if (fclose(csv) != 0 || fclose(xml) != 0) {
-		snprintf(err, errlen, "results: write reports in %s: %s", rundir, strerror(errno));
-		return -1;
-	}
-	snprintf(path, sizeof path, "%s/summary.csv", rundir);
-	rename(tmpcsv, path);
-	snprintf(path, sizeof path, "%s/junit.xml", rundir);
-	rename(tmpxml, path);
-	return 0;
+	return close_into_place(xml, tmpxml, res->dir, "junit.xml", err, errlen);
 }
 
 /* ---------- merge ---------- */
 
-static int same_file(const char *a, const char *b)
+/* The reproduction of a merged run: each shard's command, then the merge. */
+static json_t *merged_env(struct results *in, int n, const char *cmdline)
 {
-	FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
-	int same = x && y, cx, cy;
+	char path[1200];
+	json_t *env, *from = json_array();
+	char *cmd = NULL;
+	size_t cl = 0;
+	FILE *f = open_memstream(&cmd, &cl);
 
-	while (same) {
-		cx = fgetc(x);
-		cy = fgetc(y);
-		if (cx != cy)
-			same = 0;
-		if (cx == EOF || cy == EOF)
-			break;
+	snprintf(path, sizeof path, "%s/env.json", in[0].dir);
+	env = json_load_file(path, 0, NULL);
+	if (!json_is_object(env)) {
+		json_decref(env);
+		env = json_object();
 	}
-	if (x)
-		fclose(x);
-	if (y)
-		fclose(y);
-	return same;
+	for (int i = 0; i < n; i++) {
+		json_t *e;
+
+		snprintf(path, sizeof path, "%s/env.json", in[i].dir);
+		e = json_load_file(path, 0, NULL);
+		json_array_append_new(from, json_pack("{s:s, s:s, s:s}", "dir", in[i].dir, "shard",
+		                                      results_run_str(&in[i], "shard"), "command",
+		                                      json_string_value(json_object_get(e, "command")) ?: ""));
+		if (f)
+			fprintf(f, "%s\n", json_string_value(json_object_get(e, "command")) ?: "(unknown command)");
+		json_decref(e);
+	}
+	if (f) {
+		fprintf(f, "%s", cmdline && *cmdline ? cmdline : "probelock merge ...");
+		fclose(f);
+		json_object_set_new(env, "command", json_string(cmd ? cmd : ""));
+	}
+	free(cmd);
+	json_object_set_new(env, "merged_from", from);
+	return env;
 }
 
 int runner_merge(char *const dirs[], int n, const struct scenario *sc, const char *results_root,
-                 char *out, size_t outlen, char *err, size_t errlen)
+                 const char *cmdline, char *out, size_t outlen, char *err, size_t errlen)
 {
-	struct runner r;
-	struct run_opts o = { .results_root = results_root };
-	char path[1200], first_scen[1200], **seen = NULL;
-	size_t nseen = 0;
-	FILE *jl;
+	struct results *in = calloc((size_t)n, sizeof *in), m;
+	struct results_sel sel = { NULL, 1, 1 };
+	const char **ids = calloc(sc->ncells ? sc->ncells : 1, sizeof *ids);
+	size_t nids = 0;
+	json_t *env;
 	int rc = 0;
 
-	memset(&r, 0, sizeof r);
-	r.sc = sc;
-	r.o = &o;
-	snprintf(first_scen, sizeof first_scen, "%s/scenario.yaml", dirs[0]);
-	for (int i = 1; i < n; i++) {
-		snprintf(path, sizeof path, "%s/scenario.yaml", dirs[i]);
-		if (!same_file(first_scen, path)) {
-			snprintf(err, errlen, "merge: %s and %s were not run from the same scenario", dirs[0], dirs[i]);
-			return -1;
-		}
-	}
-	if (make_run_dir(&r) < 0) {
-		snprintf(err, errlen, "%s", r.err);
+	memset(&m, 0, sizeof m);
+	m.lockfd = -1;
+	out[0] = 0;
+	if (!in || !ids) {
+		free(in);
+		free(ids);
+		snprintf(err, errlen, "merge: out of memory");
 		return -1;
 	}
-	snprintf(path, sizeof path, "%s/env.json", dirs[0]);
-	{
-		json_t *env = json_load_file(path, 0, NULL), *from = json_array();
-		char dst[1200];
-
-		if (!env)
-			env = json_object();
-		for (int i = 0; i < n; i++)
-			json_array_append_new(from, json_string(dirs[i]));
-		json_object_set_new(env, "merged_from", from);
-		snprintf(dst, sizeof dst, "%s/env.json", r.dir);
-		write_json_file(dst, env);
-		json_decref(env);
-	}
-	snprintf(path, sizeof path, "%s/cells.jsonl", r.dir);
-	jl = fopen(path, "w");
-	if (!jl) {
-		snprintf(err, errlen, "merge: %s: %s", path, strerror(errno));
-		return -1;
-	}
+	for (int i = 0; i < n; i++)
+		in[i].lockfd = -1;
+	/* Every folder of this scenario's identity and of one selection. */
 	for (int i = 0; i < n && rc == 0; i++) {
-		char src[1200], *buf = NULL;
-		size_t cap = 0;
-		FILE *in;
+		int orc = results_open(&in[i], dirs[i], sc, 0, NULL, NULL, err, errlen);
 
-		snprintf(src, sizeof src, "%s/cells.jsonl", dirs[i]);
-		in = fopen(src, "r");
-		if (!in) {
-			snprintf(err, errlen, "merge: %s: %s", src, strerror(errno));
+		if (orc < 0)
+			rc = orc;
+		else if (strcmp(results_run_str(&in[i], "only"), results_run_str(&in[0], "only")) != 0) {
+			snprintf(err, errlen, "merge: %s was run with --only '%s', %s with --only '%s': not shards of one run",
+			         in[0].dir, results_run_str(&in[0], "only"), in[i].dir, results_run_str(&in[i], "only"));
+			rc = -2;
+		}
+		for (int j = 0; j < i && rc == 0; j++)
+			if (!strcmp(in[i].dir, in[j].dir)) {
+				snprintf(err, errlen, "merge: %s given twice", in[i].dir);
+				rc = -2;
+			}
+	}
+	if (rc < 0)
+		goto out;
+	/* Expected: every cell of the selection, whatever shard ran it. */
+	if (*results_run_str(&in[0], "only"))
+		sel.only = results_run_str(&in[0], "only");
+	for (size_t i = 0; i < sc->ncells; i++)
+		if (results_selects(sc, i, &sel, err, errlen) == 1)
+			ids[nids++] = sc->cells[i].id;
+	{
+		json_t *from = json_array();
+		char *fs;
+
+		for (int i = 0; i < n; i++)
+			json_array_append_new(from, json_string(in[i].dir));
+		fs = json_dumps(from, JSON_COMPACT);
+		json_decref(from);
+		if (results_create(&m, results_root, sc, &sel, ids, nids, fs, err, errlen) < 0) {
+			free(fs);
 			rc = -1;
+			goto out;
+		}
+		free(fs);
+	}
+	env = merged_env(in, n, cmdline);
+	rc = results_write_json(m.dir, "env.json", env, err, errlen);
+	json_decref(env);
+	if (rc < 0)
+		goto out;
+	/* In the scenario's order; a cell two folders both ran: the first given wins. */
+	for (size_t c = 0; c < m.ncells && rc == 0; c++) {
+		for (int i = 0; i < n; i++) {
+			struct results_cell *src = NULL;
+			char from[1300], part[1300];
+
+			for (size_t k = 0; k < in[i].ncells; k++)
+				if (in[i].cells[k].rec && !strcmp(in[i].cells[k].id, m.cells[c].id))
+					src = &in[i].cells[k];
+			if (!src)
+				continue;
+			snprintf(from, sizeof from, "%s/cells/%s", in[i].dir, src->id);
+			if (access(from, F_OK) == 0) {
+				char *cp[] = { "cp", "-a", "-T", from, part, NULL };
+
+				if (results_cell_begin(&m, src->id, part, sizeof part, err, errlen) < 0 ||
+				    proc_run(cp, NULL, "merge: cp", err, errlen) != 0 ||
+				    results_cell_commit(&m, src->id, err, errlen) < 0) {
+					rc = -1;
+					break;
+				}
+			}
+			if (results_append(&m, src->rec, err, errlen) < 0)
+				rc = -1;
 			break;
 		}
-		while (getline(&buf, &cap, in) > 0) {
-			json_t *l = json_loads(buf, 0, NULL);
-			const char *id = json_string_value(json_object_get(l, "id"));
-			char from[1300], to[1300];
-
-			if (!id || contains_id(seen, nseen, id)) {
-				json_decref(l);
-				continue; /* a cut line, or a cell two shards both ran: the first wins */
-			}
-			seen = realloc(seen, (nseen + 1) * sizeof *seen);
-			seen[nseen++] = strdup(id);
-			fputs(buf, jl);
-			snprintf(from, sizeof from, "%s/cells/%s", dirs[i], id);
-			snprintf(to, sizeof to, "%s/cells/", r.dir);
-			fs_mkdir_p(to, NULL, 0);
-			if (access(from, F_OK) == 0) {
-				char *cp[] = { "cp", "-a", from, to, NULL };
-
-				if (proc_run(cp, NULL, "merge: cp", err, errlen) != 0)
-					rc = -1;
-			}
-			json_decref(l);
-		}
-		free(buf);
-		fclose(in);
 	}
-	for (size_t i = 0; i < nseen; i++)
-		free(seen[i]);
-	free(seen);
-	if (fclose(jl) != 0 && rc == 0) {
-		snprintf(err, errlen, "merge: %s: write error", path);
+	if (rc == 0 && (runner_write_reports(&m, sc, err, errlen) < 0 || report_generate(&m, sc, err, errlen) < 0))
 		rc = -1;
-	}
-	if (rc == 0 && (runner_write_reports(r.dir, sc, err, errlen) < 0 || report_generate(r.dir, sc, err, errlen) < 0))
-		rc = -1;
-	snprintf(out, outlen, "%s", r.dir);
+	snprintf(out, outlen, "%s", m.dir);
+	if (rc == 0)
+		rc = m.nfail || m.nerror || !results_complete(&m) ? 1 : 0;
+out:
+	results_close(&m);
+	for (int i = 0; i < n; i++)
+		results_close(&in[i]);
+	free(in);
+	free(ids);
 	return rc;
+}
+
+/* The shards a merge lacks, "2/3, 3/3", from the shards of the folders given ("" when none
+ * or when they were not shards of one count). */
+void runner_missing_shards(char *const dirs[], int n, char *out, size_t len)
+{
+	unsigned count = 0, have[256] = { 0 };
+	size_t o = 0;
+
+	out[0] = 0;
+	for (int i = 0; i < n; i++) {
+		char path[1200];
+		json_t *run;
+		unsigned k = 0, c = 0;
+
+		snprintf(path, sizeof path, "%s/run.json", dirs[i]);
+		run = json_load_file(path, 0, NULL);
+		if (sscanf(json_string_value(json_object_get(run, "shard")) ?: "", "%u/%u", &k, &c) == 2 && c <= 256 &&
+		    k >= 1 && k <= c && (!count || count == c)) {
+			count = c;
+			have[k - 1] = 1;
+		}
+		json_decref(run);
+	}
+	for (unsigned k = 1; k <= count && o + 16 < len; k++)
+		if (!have[k - 1])
+			o += (size_t)snprintf(out + o, len - o, "%s%u/%u", o ? ", " : "", k, count);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "results.h"
 #include "scenario.h"
 
 struct run_opts {
@@ -32,24 +33,25 @@ enum {
  * Returns one of the codes above; err is set for RUN_INFRA/RUN_USAGE. */
 int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, size_t errlen);
 
-/* Regenerates summary.csv and junit.xml of a run folder from its cells.jsonl
- * (a cut last line is skipped). sc gives the matrix keys. Returns 0 or -1. */
-int runner_write_reports(const char *rundir, const struct scenario *sc, char *err, size_t errlen);
+/* Writes summary.csv and junit.xml of a run folder from its model, every expected cell in
+ * the scenario's order (a missing one as "missing" / a junit error of type "missing"); sc
+ * gives the matrix keys. Returns 0 or -1 with err naming the file. */
+int runner_write_reports(const struct results *res, const struct scenario *sc, char *err, size_t errlen);
 
-/* Joins the run folders of shards (run from the same scenario file, which
- * is checked) into a new run under results_root: cells.jsonl, cells/<id>/,
- * env.json with merged_from, the reports. A cell present twice is taken
- * once. Returns 0 with the new folder in out, or -1 with err. */
+/* Joins run folders of one scenario (its identity checked, the same --only) into a new run
+ * under results_root: run.json expecting every cell of the selection whatever shard ran it,
+ * cells.jsonl, cells/<id>/, env.json with each shard's command, the reports. A cell present
+ * twice is taken once (the first folder given). Returns 0 when every expected cell is there
+ * and held, 1 when some failed, broke or are missing, -2 (err) when the folders are not of
+ * one run, -1 (err) on a file error; out gets the new folder. */
 int runner_merge(char *const dirs[], int n, const struct scenario *sc, const char *results_root,
-                 char *out, size_t outlen, char *err, size_t errlen);
+                 const char *cmdline, char *out, size_t outlen, char *err, size_t errlen);
+
+/* The shards "K/N" that none of the folders ran ("" when all are there or unknown). */
+void runner_missing_shards(char *const dirs[], int n, char *out, size_t len);
 
 /* Prints the verdict table of a run folder: cell, outcome, how it ended,
- * detection latency, stall causes, verdict. */
-void runner_print_table(const char *rundir, FILE *out);
-
-/* Reads the ids of the finished cells of cells.jsonl (one per line); skips
- * a line that does not parse (the cut last line of a killed run). Returns the
- * number read, or -1 when the file cannot be read. *ids is malloc'ed. */
-int runner_done_ids(const char *jsonl, char ***ids, size_t *n);
+ * detection latency, stall causes, verdict; missing cells as MISSING. */
+void runner_print_table(const struct results *res, FILE *out);
 
 #endif

@@ -24,13 +24,16 @@ static const char help[] =
 "DIR/latest points at the newest run. Captures and namespaces need root.\n"
 "\n"
 "  -o, --output DIR     results root (default: results)\n"
-"      --only FILTER    only the cells whose values match, e.g. client.mode=blocking\n"
+"      --only FILTER    only the cells whose values match, e.g. client.mode=blocking;\n"
+"                       commas and a repeated --only mean AND\n"
 "      --shard K/N      only the K-th of N deterministic shares of the cells\n"
-"      --resume RUNDIR  run the cells RUNDIR/cells.jsonl lacks, into RUNDIR\n"
+"      --resume RUNDIR  run the cells RUNDIR lacks, into RUNDIR (SCENARIO, if given,\n"
+"                       must expand to the same cells; RUNDIR keeps its --only/--shard)\n"
 "      --dry-run        list what would run, start nothing\n"
 "\n"
-"Exit: 0 every expectation held, 1 some failed or a cell broke, 2 invalid scenario\n"
-"or usage, 3 infrastructure error (the message names the step), 130 interrupted.\n";
+"Exit: 0 every expected cell ran and held, 1 some failed, broke or are missing,\n"
+"2 invalid scenario or usage (a filter that selects nothing, a RUNDIR of another\n"
+"scenario), 3 infrastructure error (the message names the step), 130 interrupted.\n";
 
 /* The folder of this program: echod and tcpecho are built beside it. */
 static void bin_dir(char *out, size_t len)
@@ -44,6 +47,21 @@ static void bin_dir(char *out, size_t len)
 	}
 	exe[n] = 0;
 	snprintf(out, len, "%s", dirname(exe));
+}
+
+/* The command line for env.json and the report, quoted for a shell. */
+static void quote_cmdline(const char *prog, int argc, char **argv, char *out, size_t len)
+{
+	size_t off = (size_t)snprintf(out, len, "%s", prog);
+
+	for (int i = 1; i < argc && off < len; i++) {
+		int plain = argv[i][0] != 0;
+
+		for (const char *p = argv[i]; *p; p++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:+%@", *p))
+				plain = 0;
+		off += (size_t)snprintf(out + off, len - off, plain ? " %s" : " '%s'", argv[i]);
+	}
 }
 
 enum { OPT_ONLY = 256, OPT_SHARD, OPT_RESUME, OPT_DRY };
@@ -60,22 +78,12 @@ int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_opts o = { .results_root = "results", .shard_k = 1, .shard_n = 1 };
-	char err[1200], bindir[PATH_MAX], cmdline[2048] = "", scen[1200];
+	char err[1200], bindir[PATH_MAX], cmdline[2048] = "", scen[1200], only[2048] = "";
 	const char *path = NULL;
 	struct scenario *sc;
-	size_t off = 0;
 	int c, rc;
 
-	/* The command line for env.json and the report, quoted for a shell. */
-	off = (size_t)snprintf(cmdline, sizeof cmdline, "probelock run");
-	for (int i = 1; i < argc && off < sizeof cmdline; i++) {
-		int plain = argv[i][0] != 0;
-
-		for (const char *p = argv[i]; *p; p++)
-			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:+%@", *p))
-				plain = 0;
-		off += (size_t)snprintf(cmdline + off, sizeof cmdline - off, plain ? " %s" : " '%s'", argv[i]);
-	}
+	quote_cmdline("probelock run", argc, argv, cmdline, sizeof cmdline);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -84,7 +92,12 @@ int cmd_run(int argc, char **argv)
 			o.results_root = optarg;
 			break;
 		case OPT_ONLY:
-			o.only = optarg;
+			/* A second --only narrows the first (AND), never replaces it. */
+			if (!*optarg || scenario_filter_join(only, sizeof only, optarg) < 0) {
+				snprintf(err, sizeof err, "--only '%s': %s", optarg, *optarg ? "the filters are too long" : "an empty filter");
+				goto usage;
+			}
+			o.only = only;
 			break;
 		case OPT_SHARD:
 			if (parse_shard(optarg, &o.shard_k, &o.shard_n, err, sizeof err) < 0)
@@ -115,11 +128,14 @@ int cmd_run(int argc, char **argv)
 		goto usage;
 	}
 	if (o.resume_dir) {
-		char jl[1300];
+		char rj[1300];
 
-		snprintf(jl, sizeof jl, "%s/cells.jsonl", o.resume_dir);
-		if (access(jl, F_OK) != 0) {
-			snprintf(err, sizeof err, "--resume '%s': not a run folder (no cells.jsonl)", o.resume_dir);
+		snprintf(rj, sizeof rj, "%s/run.json", o.resume_dir);
+		if (access(rj, F_OK) != 0) {
+			snprintf(rj, sizeof rj, "%s/cells.jsonl", o.resume_dir);
+			snprintf(err, sizeof err, "--resume '%s': %s", o.resume_dir, access(rj, F_OK) == 0
+			         ? "made by a probelock before run folders recorded their scenario's identity: run the scenario again"
+			         : "not a run folder (no run.json)");
 			goto usage;
 		}
 	}
@@ -289,7 +305,7 @@ int cmd_merge(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *root = "results";
-	char err[1200], out[1200], scen[1200];
+	char err[1200], out[1200], scen[1200], cmdline[2048];
 	struct scenario *sc;
 	int c, rc;
 
@@ -314,10 +330,11 @@ int cmd_merge(int argc, char **argv)
 		fprintf(stderr, "probelock merge: give the run folders to join\n");
 		return 2;
 	}
+	quote_cmdline("probelock merge", argc, argv, cmdline, sizeof cmdline);
 	for (int i = optind; i < argc; i++) {
-		snprintf(scen, sizeof scen, "%s/cells.jsonl", argv[i]);
+		snprintf(scen, sizeof scen, "%s/run.json", argv[i]);
 		if (access(scen, F_OK) != 0) {
-			fprintf(stderr, "probelock merge: '%s': not a run folder (no cells.jsonl)\n", argv[i]);
+			fprintf(stderr, "probelock merge: '%s': not a run folder of this probelock (no run.json)\n", argv[i]);
 			return 2;
 		}
 	}
@@ -325,20 +342,44 @@ int cmd_merge(int argc, char **argv)
 	sc = load_scenario_or_report("merge", scen);
 	if (!sc)
 		return 2;
-	rc = runner_merge(argv + optind, argc - optind, sc, root, out, sizeof out, err, sizeof err);
-	scenario_free(sc);
+	rc = runner_merge(argv + optind, argc - optind, sc, root, cmdline, out, sizeof out, err, sizeof err);
 	if (rc < 0) {
 		fprintf(stderr, "probelock %s\n", err);
-		return 3;
+		scenario_free(sc);
+		return rc == -2 ? 2 : 3;
 	}
-	printf("merged %d run%s into %s\n", argc - optind, argc - optind == 1 ? "" : "s", out);
-	return 0;
+	{
+		char miss[512], verdict[1600];
+		struct results res;
+
+		runner_missing_shards(argv + optind, argc - optind, miss, sizeof miss);
+		printf("merged %d run%s into %s\n", argc - optind, argc - optind == 1 ? "" : "s", out);
+		if (miss[0])
+			printf("shards not given: %s\n", miss);
+		if (results_open(&res, out, NULL, 0, NULL, NULL, err, sizeof err) == 0) {
+			runner_print_table(&res, stdout);
+			if (report_verdict(&res, sc, verdict, sizeof verdict) == 0)
+				printf("%s\n", verdict);
+		}
+		results_close(&res);
+	}
+	printf("report: %s/report.html\n", out);
+	scenario_free(sc);
+	return rc;
+}
+
+static void warn_line(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "probelock: warning: %s\n", msg);
 }
 
 int cmd_report(int argc, char **argv)
 {
-	char err[1200], scen[1200], verdict[1200];
+	char err[1200], scen[1200], verdict[1600];
 	struct scenario *sc;
+	struct results res;
+	int orc;
 
 	if (argc != 2 || argv[1][0] == '-') {
 		int want_help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
@@ -348,23 +389,26 @@ int cmd_report(int argc, char **argv)
 		        "its cells.jsonl.\n");
 		return want_help ? 0 : 2;
 	}
-	snprintf(scen, sizeof scen, "%s/cells.jsonl", argv[1]);
+	snprintf(scen, sizeof scen, "%s/scenario.yaml", argv[1]);
 	if (access(scen, F_OK) != 0) {
-		fprintf(stderr, "probelock report: '%s': not a run folder (no cells.jsonl)\n", argv[1]);
+		fprintf(stderr, "probelock report: '%s': not a run folder (no scenario.yaml)\n", argv[1]);
 		return 2;
 	}
-	snprintf(scen, sizeof scen, "%s/scenario.yaml", argv[1]);
 	sc = load_scenario_or_report("report", scen);
 	if (!sc)
 		return 2;
-	if (runner_write_reports(argv[1], sc, err, sizeof err) < 0 || report_generate(argv[1], sc, err, sizeof err) < 0) {
-		fprintf(stderr, "probelock %s\n", err);
+	orc = results_open(&res, argv[1], sc, 0, warn_line, NULL, err, sizeof err);
+	if (orc < 0 || runner_write_reports(&res, sc, err, sizeof err) < 0 || report_generate(&res, sc, err, sizeof err) < 0) {
+		fprintf(stderr, "probelock report: %s\n", err);
+		results_close(&res);
 		scenario_free(sc);
-		return 3;
+		return orc == -2 ? 2 : 3;
 	}
-	if (report_verdict(argv[1], sc, verdict, sizeof verdict) == 0)
+	if (report_verdict(&res, sc, verdict, sizeof verdict) == 0)
 		printf("%s\n", verdict);
 	printf("report: %s/report.html\n", argv[1]);
+	orc = res.nfail || res.nerror || !results_complete(&res) ? 1 : 0;
+	results_close(&res);
 	scenario_free(sc);
-	return 0;
+	return orc;
 }
