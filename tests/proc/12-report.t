@@ -121,7 +121,7 @@ done
 # Several targets in one run: the comparison plot.
 cat >"$TMP/two.yaml" <<'YAML'
 name: two
-target: { kind: loopback, rate: 100mbit }
+target: { kind: loopback }
 server: { mode: event }
 client: { mode: nonblocking, payload: 1M, alarm: 20s }
 matrix:

@@ -83,11 +83,12 @@ first=$(head -1 "$TMP/cells.whole")
 cut_id=$(sed -n 2p "$TMP/cells.whole" | perl -MJSON::PP -ne 'print decode_json($_)->{id}')
 head -c $(( ${#first} + 1 + 100 )) "$TMP/cells.whole" >"$RUN/cells.jsonl"
 "$P" report "$RUN" >"$TMP/rep.out" 2>"$TMP/rep.err"
-is "$?" 0 "report of a run with a cut last line: exit 0"
+is "$?" 1 "report of a run with a cut last line: exit 1 (a cell is missing)"
 grep -q "cells.jsonl:2: not a whole cell record (.*the line is cut.*): skipped; .probelock run --resume $RUN." "$TMP/rep.err"
 ok $? "report: warns, naming file, line and what to do"
-grep -q "mode-blocking" "$RUN/report.md" && ! grep -q "$cut_id " "$RUN/summary.csv"
-ok $? "report: the whole cell is in the report"
+grep -q "mode-blocking" "$RUN/report.md" && grep -q "^$cut_id,,.*,missing,.*did not run$" "$RUN/summary.csv" &&
+	grep -q "INCOMPLETE: .* missing ($cut_id)" "$RUN/report.md"
+ok $? "report: the whole cell is in the report, the cut one named missing"
 "$P" run --resume "$RUN" >"$TMP/res.out" 2>&1
 is "$?" 0 "--resume after the cut line: exit 0"
 grep -q "^\[1/1\] $cut_id:" "$TMP/res.out"
