@@ -309,32 +309,36 @@ int results_create(struct results *r, const char *root, const struct scenario *s
 
 /* ---------- open ---------- */
 
-/* Drops a cut last line (a run killed while writing it) so that appending starts clean. */
-static int drop_cut_tail(const char *path, char *err, size_t errlen)
+/* A last line without its newline: a whole record gets its newline, a cut one (a run killed
+ * while writing it) is dropped, so that appending starts on a line of its own. */
+static int mend_tail(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
-	char c;
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	char c, why[200], *tail;
+	int fd = open(path, O_RDWR | O_CLOEXEC), rc = 0;
 	off_t end;
+	json_t *l;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
-	if (fstat(fd, &st) < 0 || st.st_size == 0) {
+	if (fstat(fd, &st) < 0 || st.st_size == 0 || pread(fd, &c, 1, st.st_size - 1) != 1 || c == '\n') {
 		close(fd);
 		return 0;
 	}
-	if (pread(fd, &c, 1, st.st_size - 1) == 1 && c != '\n') {
-		for (end = st.st_size - 1; end > 0; end--)
-			if (pread(fd, &c, 1, end - 1) == 1 && c == '\n')
-				break;
-		if (ftruncate(fd, end) < 0) {
-			snprintf(err, errlen, "results: truncate the cut last line of %s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
+	for (end = st.st_size - 1; end > 0; end--)
+		if (pread(fd, &c, 1, end - 1) == 1 && c == '\n')
+			break;
+	tail = st.st_size - end <= (off_t)RESULTS_MAX_LINE ? malloc((size_t)(st.st_size - end)) : NULL;
+	l = tail && pread(fd, tail, (size_t)(st.st_size - end), end) == st.st_size - end
+	    ? results_parse_line(tail, (size_t)(st.st_size - end), why, sizeof why) : NULL;
+	free(tail);
+	if (l ? pwrite(fd, "\n", 1, st.st_size) != 1 : ftruncate(fd, end) < 0) {
+		snprintf(err, errlen, "results: mend the last line of %s: %s", path, strerror(errno));
+		rc = -1;
 	}
+	json_decref(l);
 	close(fd);
-	return 0;
+	return rc;
 }
 
 static int load_records(struct results *r, results_warn_fn warn, void *warn_arg, char *err, size_t errlen)
@@ -437,7 +441,7 @@ int results_open(struct results *r, const char *dir, const struct scenario *sc, 
 		if (rc < 0)
 			return rc;
 		snprintf(path, sizeof path, "%s/cells.jsonl", r->dir);
-		if (drop_cut_tail(path, err, errlen) < 0)
+		if (mend_tail(path, err, errlen) < 0)
 			return -1;
 	}
 	if (load_records(r, warn, warn_arg, err, errlen) < 0)
