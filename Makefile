@@ -44,7 +44,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Fuzz targets (tests/fuzz/fuzz_*.c): replayed over their corpora by `make
 # test` (linked with replay.c, any compiler), fuzzed by `make fuzz`.
-FUZZ_TARGETS := scenario capture packet units clientopt serveropt
+FUZZ_TARGETS := scenario capture packet units clientopt serveropt results
 FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
 FUZZ_SECONDS ?= 60

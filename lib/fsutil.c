@@ -131,3 +131,17 @@ int fs_write_all(FILE *f, const char *data, size_t len)
 		return -1;
 	return fsync(fileno(f)) < 0 && errno != EINVAL && errno != EROFS ? -1 : 0;
 }
+
+int fs_close(FILE *f)
+{
+	int bad = ferror(f) || fflush(f) != 0;
+	int saved = errno;
+
+	if (fclose(f) != 0)
+		return -1;
+	if (bad) {
+		errno = saved ? saved : EIO;
+		return -1;
+	}
+	return 0;
+}

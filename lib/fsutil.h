@@ -23,4 +23,7 @@ int fs_rm_rf(const char *path);
 /* Writes len bytes of data to f, flushes and syncs it. 0, or -1 with errno set (ENOSPC...). */
 int fs_write_all(FILE *f, const char *data, size_t len);
 
+/* fclose that also fails when an earlier write to f failed (errno set, EIO when unknown). */
+int fs_close(FILE *f);
+
 #endif

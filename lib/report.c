@@ -809,7 +809,7 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 				           "analysis and `cells/%s/plots/` the graph's data.\n\n", id, id);
 		}
 	}
-	if (ferror(f) | fclose(f)) {
+	if (fs_close(f) < 0) {
 		snprintf(err, errlen, "report: write %s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		return -1;
@@ -921,8 +921,9 @@ static int write_html(const char *rundir, char *err, size_t errlen)
 	free(html);
 	cmark_node_free(doc);
 	cmark_parser_free(p);
-	if (fclose(f) != 0) {
-		snprintf(err, errlen, "report: %s: write error", path);
+	if (fs_close(f) < 0) {
+		snprintf(err, errlen, "report: write %s: %s", path, strerror(errno));
+		unlink(path);
 		return -1;
 	}
 	{
@@ -931,6 +932,43 @@ static int write_html(const char *rundir, char *err, size_t errlen)
 		snprintf(final, sizeof final, "%s/report.html", rundir);
 		return rename(path, final);
 	}
+}
+
+/* Whether gnuplot's output is whole: a PNG ends with its IEND chunk, an SVG with </svg>.
+ * gnuplot says nothing when its disk fills; a cut plot must not be reported as drawn. */
+static int plot_whole(const char *path, char *err, size_t errlen)
+{
+	static const unsigned char iend[8] = { 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
+	unsigned char tail[16];
+	size_t n = 0;
+	FILE *f = fopen(path, "rb");
+	int png = strstr(path, ".png") != NULL, whole;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	if (fseek(f, -(long)sizeof tail, SEEK_END) == 0)
+		n = fread(tail, 1, sizeof tail, f);
+	fclose(f);
+	whole = png ? n == sizeof tail && !memcmp(tail + 8, iend, 8)
+	            : n == sizeof tail && memmem(tail, n, "</svg>", 6) != NULL;
+	if (!whole)
+		snprintf(err, errlen, "report: %s is cut (%zu bytes read at its end): gnuplot could not write it whole "
+		         "(is the disk full?)", path, n);
+	return whole ? 0 : -1;
+}
+
+static int plots_whole(const char *pdir, char *err, size_t errlen)
+{
+	static const char *const names[] = { "throughput", "stallmap", "targets", NULL };
+	char path[1300];
+
+	for (int i = 0; names[i]; i++)
+		for (int svg = 0; svg < 2; svg++) {
+			snprintf(path, sizeof path, "%s/%s.%s", pdir, names[i], svg ? "svg" : "png");
+			if (plot_whole(path, err, errlen) < 0)
+				return -1;
+		}
+	return 0;
 }
 
 int report_generate(const struct results *res, const struct scenario *sc, char *err, size_t errlen)
@@ -969,6 +1007,8 @@ int report_generate(const struct results *res, const struct scenario *sc, char *
 		goto fail;
 	targets = plot_targets(pdir, sc, &c, err, errlen);
 	if (targets < 0)
+		goto fail;
+	if (plots_whole(pdir, err, errlen) < 0)
 		goto fail;
 	if (write_markdown(rundir, sc, &c, map, targets, err, errlen) < 0 || write_html(rundir, err, errlen) < 0)
 		goto fail;

@@ -134,7 +134,10 @@ struct cell {
 
 static void argv_add(char **argv, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Appends one formatted argument (the strings live until the process exits). */
+/* Stands for an argument that could not be allocated: spawn_in_cell refuses such an argv. */
+static char argv_oom[] = "";
+
+/* Appends one formatted argument (freed by argv_free). */
 static void argv_add(char **argv, int *n, const char *fmt, ...)
 {
 	va_list ap;
@@ -142,7 +145,7 @@ static void argv_add(char **argv, int *n, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+		s = argv_oom;
 	va_end(ap);
 	argv[(*n)++] = s;
 	argv[*n] = NULL;
@@ -151,7 +154,8 @@ static void argv_add(char **argv, int *n, const char *fmt, ...)
 static void argv_free(char **argv)
 {
 	for (int i = 0; argv[i]; i++)
-		free(argv[i]);
+		if (argv[i] != argv_oom)
+			free(argv[i]);
 }
 
 /* Appends "opt VALUE", VALUE a number with an optional unit suffix ("us"). */
@@ -187,8 +191,21 @@ static pid_t spawn_in_cell(struct cell *k, char **argv, const char *exe, const c
 
 	snprintf(out, sizeof out, "%s/%s", k->dir, out_name);
 	snprintf(errp, sizeof errp, "%s/%s", k->dir, err_name);
+	for (int i = 0; argv[i]; i++)
+		if (argv[i] == argv_oom) {
+			snprintf(k->infra, sizeof k->infra, "start %s: out of memory building its arguments", prog);
+			argv_free(argv);
+			return -1;
+		}
 	ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	efd = open(errp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	efd = ofd < 0 ? -1 : open(errp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (ofd < 0 || efd < 0) {
+		snprintf(k->infra, sizeof k->infra, "start %s: results: %s: %s", prog, ofd < 0 ? out : errp, strerror(errno));
+		if (ofd >= 0)
+			close(ofd);
+		argv_free(argv);
+		return -1;
+	}
 	pid = proc_spawn(argv, netns, ofd, efd, cause, sizeof cause);
 	if (ofd >= 0)
 		close(ofd);
@@ -397,8 +414,10 @@ static void teardown(struct runner *r, struct cell *k)
 			fclose(f);
 		snprintf(js, sizeof js, "%s/server.json", k->dir);
 		if (line[0] && (f = fopen(js, "w"))) {
-			fputs(line, f);
-			fclose(f);
+			/* A server.json that cannot be written is a missing one: the record says so
+			 * (server_deadlocks_detected null), and the disk check of the next cell names it. */
+			if ((fputs(line, f) == EOF) | (fs_close(f) < 0))
+				unlink(js);
 		}
 	}
 	netenv_down(&k->env);
@@ -452,7 +471,7 @@ static int analyse(struct cell *k, const char *pcap, char *causes, size_t len, j
 		f = fopen(path, "w");
 		if (f)
 			analysis_print_excerpts(an, f);
-		if (!f || ferror(f) | fclose(f)) {
+		if (!f || fs_close(f) < 0) {
 			snprintf(werr, werrlen, "results: write %s: %s", path, strerror(errno));
 			analysis_free(an);
 			return -1;
@@ -1147,7 +1166,7 @@ static int close_into_place(FILE *f, const char *tmp, const char *dir, const cha
 {
 	char path[1300];
 
-	if (ferror(f) | fflush(f) | fclose(f)) {
+	if (fs_close(f) < 0) {
 		snprintf(err, errlen, "results: write %s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		return -1;

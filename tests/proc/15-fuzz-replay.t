@@ -7,7 +7,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 CORPUS=$HERE/../fuzz/corpus
 REPLAY=$BIN/../tests/fuzz
-targets=(scenario capture packet units clientopt serveropt)
+targets=(scenario capture packet units clientopt serveropt results)
 plan ${#targets[@]}
 for t in "${targets[@]}"; do
 	n=$(find "$CORPUS/$t" -type f | wc -l)
