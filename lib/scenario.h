@@ -90,11 +90,19 @@ struct scenario_cell {
 	size_t *pick;               /* value index per axis */
 };
 
+/* At most this many cells, repeats included: a larger matrix is refused
+ * before anything is allocated for it. */
+#define SCENARIO_MAX_CELLS 100000u
+/* At most this many errors are kept (and printed); errors_truncated says
+ * that there were more. */
+#define SCENARIO_MAX_ERRORS 100u
+
 struct scenario {
 	char path[512];
 	char name[128];
 	char description[512];
 	unsigned repeat;
+	unsigned matrix_line, matrix_column;  /* of the matrix key; 0 without one */
 	struct scenario_param *params; /* one per schema entry: the base values */
 	struct scenario_axis *axes;
 	size_t naxes;
@@ -102,18 +110,28 @@ struct scenario {
 	size_t nexpects;
 	struct scenario_cell *cells;
 	size_t ncells;
-	int has_server_section;
+	int has_server_section;       /* 1 when the scenario has a server section */
+	unsigned server_line, server_column; /* of its key */
 	struct scenario_error *errors;
 	size_t nerrors;
+	int errors_truncated;         /* more than SCENARIO_MAX_ERRORS: the rest were dropped */
+	int oom;                      /* an allocation failed while loading (internal) */
 };
 
-/* Loads and validates path. Returns the scenario; when sc->nerrors > 0 it
- * is invalid and only the errors mean anything. NULL only when out of memory
- * or the file cannot be read (err says which). */
+/* Loads and validates path: YAML syntax, one document, no key given twice,
+ * every key and value against the schema (the same limits and parsers as
+ * the programs' options, optlimits.h), no value twice in a matrix list, at
+ * most SCENARIO_MAX_CELLS cells, and then every cell's effective
+ * configuration: the settings that do not apply to its target and the rules
+ * between tcpecho's and echod's options. Returns the scenario; when
+ * sc->nerrors > 0 it is invalid and only the errors mean anything. NULL only
+ * when out of memory or the file cannot be read (err says which); it never
+ * aborts. */
 struct scenario *scenario_load(const char *path, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
 
-/* Prints every error as "path:line:column: message". */
+/* Prints every error as "path:line:column: message", in the order of the
+ * file, and a last line when errors_truncated. */
 void scenario_print_errors(const struct scenario *sc, FILE *out);
 
 /* The typed configuration of a cell. */
@@ -125,10 +143,34 @@ void scenario_cell_config(const struct scenario *sc, const struct scenario_cell 
 const char *scenario_cell_value(const struct scenario *sc, const struct scenario_cell *cell,
                                 const char *key);
 
-/* Whether a cell matches a filter "key=value[,key=value...]" (values compared
- * after normalisation: 60000 == 60000, 64K == 65536). -1 with err on a bad filter. */
+/*
+ * Filters (--only): "key=value[,key=value...]". The commas mean AND: a cell
+ * matches when every term holds. Values compare after normalisation, as in
+ * `when`: sizes, durations and rates by number (64K == 65536, 1s == 1000ms),
+ * booleans by truth, enums and strings by name. A value may hold commas
+ * itself (client.keepalive=5s,1s,3): a comma starts a new term only when
+ * the text after it, up to the next comma, holds a '='. The same key twice
+ * with values that differ matches no cell. Two filters are ANDed by joining
+ * them with a comma (scenario_filter_join), never by letting the second
+ * replace the first.
+ */
+
+/* Checks filter against sc before any cell is picked: refuses an empty
+ * filter or term, a term without '=', an unknown key (with "did you mean"),
+ * an empty value, a value that does not parse for the key's type, a value
+ * no cell of sc has (listing those it has, with the nearest), the same key
+ * given twice with different values, and a filter no cell matches. Returns
+ * the number of cells that match (>= 1), or -1 with the reason in err. */
+int scenario_filter_check(const struct scenario *sc, const char *filter, char *err, size_t errlen);
+
+/* Whether a cell matches filter: 1 or 0; -1 with err when the filter does
+ * not parse (scenario_filter_check says more). */
 int scenario_cell_matches(const struct scenario *sc, const struct scenario_cell *cell,
                           const char *filter, char *err, size_t errlen);
+
+/* ANDs filter add into dst (a string of dstlen bytes, "" for none yet):
+ * "a=1" and "b=2" give "a=1,b=2". Returns 0, or -1 when dst cannot hold it. */
+int scenario_filter_join(char *dst, size_t dstlen, const char *add);
 
 /* The expectation rules that apply to a cell, checked against what happened.
  * outcome/cause/ended_by describe the cell; causes is a comma list ("" none).

@@ -19,8 +19,8 @@ struct scenario *load_scenario_or_report(const char *prog, const char *path)
 	}
 	if (sc->nerrors) {
 		scenario_print_errors(sc, stderr);
-		fprintf(stderr, "probelock %s: %s: %zu error%s, nothing was run\n", prog, path, sc->nerrors,
-		        sc->nerrors == 1 ? "" : "s");
+		fprintf(stderr, "probelock %s: %s: %s%zu error%s, nothing was run\n", prog, path,
+		        sc->errors_truncated ? "more than " : "", sc->nerrors, sc->nerrors == 1 && !sc->errors_truncated ? "" : "s");
 		scenario_free(sc);
 		return NULL;
 	}
@@ -43,26 +43,31 @@ int parse_shard(const char *s, unsigned *k, unsigned *n, char *err, size_t errle
 
 int cmd_validate(int argc, char **argv)
 {
-	struct scenario *sc;
+	int rc = 0;
 
-	if (argc != 2 || argv[1][0] == '-') {
+	if (argc < 2 || argv[1][0] == '-') {
 		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			printf("usage: probelock validate SCENARIO.yaml\n\nChecks a scenario: every error with "
+			printf("usage: probelock validate SCENARIO.yaml...\n\nChecks each scenario: every error with "
 			       "file:line:column, the key, what was expected and what was found.\n"
-			       "Exit 0 valid, 2 invalid.\n");
+			       "Exit 0 all valid, 2 some invalid.\n");
 			return 0;
 		}
-		fprintf(stderr, "usage: probelock validate SCENARIO.yaml\n");
+		fprintf(stderr, "usage: probelock validate SCENARIO.yaml...\n");
 		return 2;
 	}
-	sc = load_scenario_or_report("validate", argv[1]);
-	if (!sc)
-		return 2;
-	printf("%s: valid: scenario %s, %zu cell%s (%zu matrix key%s, repeat %u), %zu expectation rule%s\n",
-	       argv[1], sc->name, sc->ncells, sc->ncells == 1 ? "" : "s", sc->naxes, sc->naxes == 1 ? "" : "s",
-	       sc->repeat, sc->nexpects, sc->nexpects == 1 ? "" : "s");
-	scenario_free(sc);
-	return 0;
+	for (int i = 1; i < argc; i++) {
+		struct scenario *sc = load_scenario_or_report("validate", argv[i]);
+
+		if (!sc) {
+			rc = 2;
+			continue;
+		}
+		printf("%s: valid: scenario %s, %zu cell%s (%zu matrix key%s, repeat %u), %zu expectation rule%s\n",
+		       argv[i], sc->name, sc->ncells, sc->ncells == 1 ? "" : "s", sc->naxes, sc->naxes == 1 ? "" : "s",
+		       sc->repeat, sc->nexpects, sc->nexpects == 1 ? "" : "s");
+		scenario_free(sc);
+	}
+	return rc;
 }
 
 enum { OPT_ONLY = 256, OPT_SHARD };
@@ -75,10 +80,11 @@ int cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *only = NULL;
+	char only[4096] = "";
+	int have_only = 0;
 	unsigned k = 1, n = 1;
 	struct scenario *sc;
-	char err[512];
+	char err[1024];
 	int c, shown = 0;
 
 	optind = 0;
@@ -86,15 +92,23 @@ int cmd_list(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ONLY:
-			only = optarg;
+			/* A repeated --only ANDs with the ones before, never replaces them. */
+			if (scenario_filter_join(only, sizeof only, optarg) < 0) {
+				snprintf(err, sizeof err, "--only: the filters together are longer than %zu characters",
+				         sizeof only - 1);
+				goto usage;
+			}
+			have_only = 1;
 			break;
 		case OPT_SHARD:
 			if (parse_shard(optarg, &k, &n, err, sizeof err) < 0)
 				goto usage;
 			break;
 		case 'h':
-			printf("usage: probelock list SCENARIO.yaml [--only KEY=VALUE[,...]] [--shard K/N]\n\n"
-			       "Prints the cells of the scenario's matrix, one per line: id, then its values.\n");
+			printf("usage: probelock list SCENARIO.yaml [--only KEY=VALUE[,...]]... [--shard K/N]\n\n"
+			       "Prints the cells of the scenario's matrix, one per line: id, then its values.\n"
+			       "--only keeps the cells whose values match every term (commas and repeated\n"
+			       "--only mean AND); a filter no cell can match is an error (exit 2).\n");
 			return 0;
 		default:
 			optutil_getopt_error(c, opts, argv, err, sizeof err);
@@ -108,9 +122,14 @@ int cmd_list(int argc, char **argv)
 	sc = load_scenario_or_report("list", argv[optind]);
 	if (!sc)
 		return 2;
+	if (have_only && scenario_filter_check(sc, only, err, sizeof err) < 0) {
+		fprintf(stderr, "probelock list: %s\n", err);
+		scenario_free(sc);
+		return 2;
+	}
 	for (size_t i = 0; i < sc->ncells; i++) {
 		const struct scenario_cell *cell = &sc->cells[i];
-		int m = only ? scenario_cell_matches(sc, cell, only, err, sizeof err) : 1;
+		int m = have_only ? scenario_cell_matches(sc, cell, only, err, sizeof err) : 1;
 
 		if (m < 0) {
 			scenario_free(sc);
