@@ -26,6 +26,7 @@
 enum vtype { T_STR, T_ENUM, T_SIZE, T_DUR, T_INT, T_BOOL, T_RATE, T_KA };
 
 #define ZERO_OK 1u            /* 0 (not set) is allowed besides [min, max] */
+#define WHOLE_SEC 2u          /* durations: whole seconds only */
 
 struct schema_ent {
 	const char *key;      /* dotted */
@@ -96,7 +97,8 @@ static const struct schema_ent schema[] = {
 	{ "baseline.iperf3.port", T_INT, "5201", "remote: the DUT's iperf3 server port", NULL, 1, 65535, F(baseline.iperf3_port), 0 },
 	{ "baseline.iperf2", T_BOOL, "false", "measure with iperf2 too: what lwIP's lwiperf speaks (true, or { port: N })", NULL, 0, 0, F(baseline.iperf2), 0 },
 	{ "baseline.iperf2.port", T_INT, "5001", "remote: the DUT's iperf2 server port", NULL, 1, 65535, F(baseline.iperf2_port), 0 },
-	{ "baseline.duration", T_DUR, "2s", "how long each baseline measurement runs", NULL, SEC / 2, 600 * SEC, F(baseline.duration_us), 0 },
+	/* iperf3 -t takes whole seconds ("-t 0.5" is 0: for ever). */
+	{ "baseline.duration", T_DUR, "2s", "how long each baseline measurement runs, in whole seconds", NULL, SEC, 600 * SEC, F(baseline.duration_us), WHOLE_SEC },
 	{ "timeout", T_DUR, "0", "a cell running longer is stopped and recorded as error (0: alarm + 30 s)", NULL, 0, DAY, F(timeout_us), 0 },
 };
 #define NSCHEMA (sizeof schema / sizeof schema[0])
@@ -318,6 +320,10 @@ static int parse_value(const struct schema_ent *e, const char *s, uint64_t *out,
 	case T_DUR:
 		if (units_parse_duration(s, SEC, lo, e->max, &v, cause, len) < 0 || zero_or_range(e, v, cause, len) < 0)
 			return -1;
+		if ((e->flags & WHOLE_SEC) && v % SEC) {
+			snprintf(cause, len, "not a whole number of seconds");
+			return -1;
+		}
 		*out = v;
 		return 0;
 	case T_INT:
