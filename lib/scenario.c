@@ -1479,8 +1479,10 @@ struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 		}
 		if (!sc->oom && bound_cells(sc, &n) == 0 && !sc->nerrors && expand(sc, n) == 0) {
 			check_ids(sc);
+			/* A cell's repeats share its configuration: check the first. */
 			for (size_t i = 0; i < sc->ncells && !sc->oom; i++)
-				check_cell(sc, &sc->cells[i]);
+				if (sc->cells[i].repeat == 1)
+					check_cell(sc, &sc->cells[i]);
 		}
 	}
 	yaml_parser_delete(&parser);

@@ -1,5 +1,6 @@
 /* fuzz_scenario: the scenario loader (libyaml, schema, matrix expansion) on
- * any bytes; a valid scenario's cells are also configured, filtered and checked. */
+ * any bytes; a valid scenario's filters are checked, and its cells configured,
+ * filtered and checked. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -16,6 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	sc = scenario_load(path, err, sizeof err);
 	if (sc && sc->nerrors == 0) {
+		(void)scenario_filter_check(sc, "client.mode=blocking,client.payload=64K", err, sizeof err);
+		(void)scenario_filter_check(sc, "client.keepalive=5s,1s,3,target.kind=lwip", err, sizeof err);
 		for (size_t i = 0; i < sc->ncells && i < 64; i++) {
 			struct cellcfg cfg;
 			int failed = 0;
