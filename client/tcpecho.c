@@ -1,6 +1,8 @@
 /* tcpecho: the draft's echo client with several I/O modes and live probe-deadlock detection. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "client.h"
 #include "clientopt.h"
@@ -29,10 +31,38 @@ static void print_summary(const struct client_cfg *c, const struct client_result
 	}
 	printf("  stalls %u, %.3f s in all, longest %.3f s\n", r->det.stalls,
 	       r->det.stall_total_us / 1e6, r->det.stall_longest_us / 1e6);
-	if (r->det.deadlock)
-		printf("  deadlock onset %.3f s, detected %.3f s, backoff %u, probes %u\n",
+	if (r->det.deadlock) {
+		char rcvd[24] = "unknown";
+
+		if (r->det.probes_received >= 0)
+			snprintf(rcvd, sizeof rcvd, "%d", r->det.probes_received);
+		printf("  deadlock onset %.3f s, detected %.3f s, backoff %u, probes sent %u, received %s%s\n",
 		       (r->det.onset_us - r->det.start_us) / 1e6,
-		       (r->det.detected_us - r->det.start_us) / 1e6, r->det.backoff, r->det.probes);
+		       (r->det.detected_us - r->det.start_us) / 1e6, r->det.backoff, r->det.probes_sent, rcvd,
+		       r->det.resolved ? " (resolved: bytes moved again)" : "");
+	}
+	if (r->ab.done)
+		printf("  aborted at %.3f s, RST %s\n", (r->ab.t_us - r->det.start_us) / 1e6,
+		       r->ab.rst_sent ? "at once" : "at close");
+}
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	client_interrupt(); /* the run ends within a sample interval and says so */
+}
+
+/* SIGINT and SIGTERM end the run, which still writes its result document
+ * (outcome interrupted, exit 130) and its timeline. */
+static int catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a blocked call in the thread that gets it returns */
+	return sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -55,6 +85,10 @@ int main(int argc, char **argv)
 		return 2;
 	case CLIENTOPT_RUN:
 		break;
+	}
+	if (catch_stop_signals() < 0) {
+		perror("tcpecho: sigaction");
+		return 1;
 	}
 	if (client_run(&cfg, &res, err, sizeof err) < 0) {
 		fprintf(stderr, "tcpecho: %s\n", err);

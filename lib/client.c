@@ -38,6 +38,7 @@ static const struct {
 	[CLIENT_COMPLETED] = { "completed", 0 }, [CLIENT_DEADLOCK] = { "deadlock", 3 },
 	[CLIENT_ALARM] = { "alarm", 4 },         [CLIENT_RESET] = { "reset", 5 },
 	[CLIENT_ERROR] = { "error", 1 },         [CLIENT_CORRUPT] = { "corrupt", 6 },
+	[CLIENT_INTERRUPTED] = { "interrupted", 130 },
 };
 
 #define NMODES (sizeof mode_names / sizeof mode_names[0])
@@ -65,6 +66,11 @@ const char *client_outcome_name(enum client_outcome o)
 int client_outcome_exit(enum client_outcome o)
 {
 	return (unsigned)o < sizeof outcomes / sizeof outcomes[0] ? outcomes[o].exit_code : 1;
+}
+
+void client_interrupt(void)
+{
+	sampler_interrupt();
 }
 
 void client_cfg_init(struct client_cfg *c)
@@ -135,8 +141,21 @@ static enum client_outcome errno_outcome(int e)
 	}
 }
 
+/*
+ * Whether the run must stop. Every I/O thread asks before each send() and
+ * recv() and issues none once it says yes: from a verdict (deadlock, alarm,
+ * interrupt) on, the client reads and sends nothing. The sampler aborts the
+ * connection itself at the verdict (sampler.c), so a call already under way
+ * returns an error, never bytes; a partial send that returns its count is
+ * not followed by another.
+ */
 static int stopping(struct run *r)
 {
+	int e = errno; /* callers report the errno of the call before */
+
+	if (sampler_interrupted() && sampler_verdict(&r->smp) == SAMPLER_RUNNING)
+		sampler_abort(&r->smp, SAMPLER_INTERRUPTED); /* this thread saw it first */
+	errno = e;
 	return r->failed || sampler_verdict(&r->smp) != SAMPLER_RUNNING;
 }
 
@@ -147,14 +166,15 @@ static int send_all(struct run *r, const unsigned char *buf, size_t len)
 	size_t off = 0, n;
 
 	while (off < len) {
+		if (stopping(r))
+			return -1;
+		sampler_offer(&r->smp);
 		switch (sock_write(r->fd, buf + off, len - off, &n)) {
 		case SOCK_IO_OK:
 			off += n;
 			atomic_fetch_add(&r->smp.app_sent, n);
 			break;
 		case SOCK_IO_RETRY:
-			if (stopping(r))
-				return -1;
 			break;
 		case SOCK_IO_EOF:
 		case SOCK_IO_ERROR:
@@ -177,6 +197,8 @@ static int recv_some(struct run *r, size_t want, int flags)
 
 	if (want > RBUF_SIZE)
 		want = RBUF_SIZE;
+	if (stopping(r))
+		return -1;
 	n = recv(r->fd, r->rbuf, want, flags);
 	if (n > 0) {
 		at = pattern_check(&r->cfg->pattern, r->rx, r->rbuf, (size_t)n);
@@ -300,8 +322,10 @@ static void mode_split(struct run *r)
 	for (uint64_t t0 = tcpstat_now_us(); r->cfg->read_delay_us && !stopping(r) &&
 	                                     tcpstat_now_us() - t0 < r->cfg->read_delay_us;)
 		usleep(20000);
-	if (recv_until(r, r->total) < 0 && !r->eof)
-		shutdown(r->fd, SHUT_RDWR); /* the sender may be blocked: wake it */
+	/* The sender may be blocked: wake it. After a verdict the sampler has
+	 * aborted the connection and wakes it itself: no FIN then. */
+	if (recv_until(r, r->total) < 0 && !r->eof && sampler_verdict(&r->smp) == SAMPLER_RUNNING)
+		shutdown(r->fd, SHUT_RDWR);
 	pthread_join(sender, NULL);
 }
 
@@ -333,12 +357,17 @@ static void mode_aware(struct run *r)
 		pattern_fill(&c->pattern, base, buf, c->payload);
 		while (off < c->payload) {
 			size_t n;
-			enum sock_io st = sock_write(r->fd, buf + off, c->payload - off, &n);
+			enum sock_io st;
 			struct tcpstat t;
 
+			if (stopping(r))
+				goto out;
+			sampler_offer(&r->smp);
+			st = sock_write(r->fd, buf + off, c->payload - off, &n);
 			if (st == SOCK_IO_ERROR) {
-				run_fail(r, errno_outcome(errno), errno, "send after %llu bytes: %s",
-				         (unsigned long long)(base + off), strerror(errno));
+				if (!stopping(r))
+					run_fail(r, errno_outcome(errno), errno, "send after %llu bytes: %s",
+					         (unsigned long long)(base + off), strerror(errno));
 				goto out;
 			}
 			off += n;
@@ -406,6 +435,17 @@ static void nb_fail(struct nbrun *nb, struct nbconn *cn, enum client_outcome o, 
 	event_base_loopbreak(nb->base);
 }
 
+/* As stopping(): no send() or recv() after a verdict; the loop ends. */
+static int nb_stopping(struct nbrun *nb)
+{
+	if (sampler_interrupted() && sampler_verdict(nb->smp) == SAMPLER_RUNNING)
+		sampler_abort(nb->smp, SAMPLER_INTERRUPTED);
+	if (sampler_verdict(nb->smp) == SAMPLER_RUNNING)
+		return 0;
+	event_base_loopbreak(nb->base);
+	return 1;
+}
+
 static void nb_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct nbconn *cn = arg;
@@ -414,6 +454,8 @@ static void nb_write(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	for (;;) {
+		if (nb_stopping(nb))
+			return;
 		if (cn->tx_off == cn->tx_len) {
 			uint64_t left = nb->per_conn - cn->tx;
 
@@ -427,6 +469,7 @@ static void nb_write(evutil_socket_t fd, short what, void *arg)
 			cn->tx_off = 0;
 			pattern_fill(&nb->cfg->pattern, cn->tx, cn->txbuf, cn->tx_len);
 		}
+		sampler_offer(nb->smp);
 		switch (sock_write(fd, cn->txbuf + cn->tx_off, cn->tx_len - cn->tx_off, &n)) {
 		case SOCK_IO_OK:
 			cn->tx_off += n;
@@ -449,6 +492,8 @@ static void nb_read(evutil_socket_t fd, short what, void *arg)
 	size_t n, at;
 
 	(void)what;
+	if (nb_stopping(nb))
+		return;
 	switch (sock_read(fd, nb->rbuf, sizeof nb->rbuf, &n)) {
 	case SOCK_IO_OK:
 		if (cn->rx + n > nb->per_conn) {
@@ -489,8 +534,7 @@ static void nb_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (sampler_verdict(nb->smp) != SAMPLER_RUNNING)
-		event_base_loopbreak(nb->base);
+	nb_stopping(nb);
 }
 
 static int apply_opts(int fd, void *arg, char *err, size_t errlen)
@@ -517,6 +561,7 @@ static int connect_all(const struct client_cfg *c, const struct sock_addr *a, in
 
 static const struct sampler_cfg *make_sampler_cfg(const struct client_cfg *c,
                                                   const struct client_result *res, FILE *tl,
+                                                  const int *fds, unsigned nfds,
                                                   struct sampler_cfg *sc)
 {
 	memset(sc, 0, sizeof *sc);
@@ -525,6 +570,10 @@ static const struct sampler_cfg *make_sampler_cfg(const struct client_cfg *c,
 	sc->rcvbuf_eff = (uint64_t)res->eff.rcvbuf;
 	sc->alarm_us = c->alarm_us;
 	sc->abort_on_deadlock = c->abort_on_deadlock;
+	sc->hold_probes = c->hold_probes;
+	sc->hold_us = c->hold_us;
+	sc->fds = fds;
+	sc->nfds = nfds;
 	sc->nonblocking_sends = c->mode == CLIENT_NONBLOCKING;
 	sc->timeline = tl;
 	return sc;
@@ -533,6 +582,10 @@ static const struct sampler_cfg *make_sampler_cfg(const struct client_cfg *c,
 static void collect_sampler(struct client_result *res, struct sampler *smp)
 {
 	res->det = smp->det;
+	res->t0_unix_us = sampler_unix_us(smp, smp->start_us);
+	res->verdict = sampler_verdict(smp);
+	res->ab = smp->ab;
+	res->holds_resolved = smp->holds_resolved;
 	res->last = smp->last;
 	res->have_last = smp->have_last;
 	res->samples = smp->samples;
@@ -550,25 +603,42 @@ static const char *failure_source(enum client_outcome o, int e)
 	return o == CLIENT_RESET ? "peer" : "error";
 }
 
-/* Final outcome: completed if everything came back verified; otherwise the
- * deadlock verdict outranks what ended the run (the detector's abort, the
- * alarm, the local stack's timeout or the peer). */
+/*
+ * Final outcome. It rests on what was verified: every byte echoed and checked
+ * is completed, whatever a verdict said (a verdict the bytes contradict was no
+ * deadlock: it is marked resolved). Otherwise a corrupt echo, then an
+ * interruption, then the deadlock verdict outranks what ended the run (the
+ * detector's abort, the alarm, the local stack's timeout or the peer).
+ */
 static void decide(struct client_result *res, struct sampler *smp, int failed,
                    enum client_outcome fail_outcome, int fail_errno)
 {
 	enum sampler_verdict v = sampler_verdict(smp);
-	char why[sizeof res->detail];
+	char why[sizeof res->detail], dl[160] = "";
 
-	if (!failed && v == SAMPLER_RUNNING && res->bytes_received == res->expected) {
+	if (!(failed && fail_outcome == CLIENT_CORRUPT) && res->bytes_received == res->expected) {
 		res->outcome = CLIENT_COMPLETED;
 		res->ended_by = "completion";
 		res->verified = 1;
+		res->detail[0] = 0;
+		if (res->det.deadlock)
+			res->det.resolved = 1;
 		return;
 	}
+	if (res->det.deadlock && !res->det.resolved)
+		snprintf(dl, sizeof dl, "probe deadlock: no progress since %.3f s, detected at %.3f s",
+		         (res->det.onset_us - res->det.start_us) / 1e6,
+		         (res->det.detected_us - res->det.start_us) / 1e6);
 	if (failed && fail_outcome == CLIENT_CORRUPT) {
 		res->outcome = CLIENT_CORRUPT;
 		res->ended_by = "verification";
-	} else if (res->det.deadlock && !res->det.resolved) {
+	} else if (v == SAMPLER_INTERRUPTED) {
+		res->outcome = CLIENT_INTERRUPTED;
+		res->ended_by = "interrupt";
+		snprintf(res->detail, sizeof res->detail, "interrupted after %.3f s with %llu of %llu bytes echoed%s%s",
+		         res->elapsed_s, (unsigned long long)res->bytes_received, (unsigned long long)res->expected,
+		         dl[0] ? "; " : "", dl);
+	} else if (dl[0]) {
 		res->outcome = CLIENT_DEADLOCK;
 		if (v == SAMPLER_ALARM)
 			res->ended_by = "alarm";
@@ -578,10 +648,7 @@ static void decide(struct client_result *res, struct sampler *smp, int failed,
 			res->ended_by = failure_source(fail_outcome, fail_errno);
 		/* Keep what ended it ("send ...: Connection timed out") after the verdict. */
 		snprintf(why, sizeof why, "%s", failed && v == SAMPLER_RUNNING ? res->detail : "");
-		snprintf(res->detail, sizeof res->detail,
-		         "probe deadlock: no progress since %.3f s, detected at %.3f s%s%.120s",
-		         (res->det.onset_us - res->det.start_us) / 1e6,
-		         (res->det.detected_us - res->det.start_us) / 1e6, why[0] ? "; then " : "", why);
+		snprintf(res->detail, sizeof res->detail, "%s%s%.120s", dl, why[0] ? "; then " : "", why);
 	} else if (v == SAMPLER_ALARM) {
 		res->outcome = CLIENT_ALARM;
 		res->ended_by = "alarm";
@@ -655,7 +722,7 @@ static int run_nonblocking(const struct client_cfg *c, const struct sock_addr *a
 		snprintf(err, errlen, "timer setup failed");
 		goto out_close;
 	}
-	rc = sampler_start(smp, fds[0], make_sampler_cfg(c, res, tl, &sc));
+	rc = sampler_start(smp, fds[0], make_sampler_cfg(c, res, tl, fds, c->parallel, &sc));
 	if (rc != 0) {
 		snprintf(err, errlen, "sampler thread: %s", strerror(rc));
 		rc = -1;
@@ -663,8 +730,8 @@ static int run_nonblocking(const struct client_cfg *c, const struct sock_addr *a
 	}
 	t0 = tcpstat_now_us();
 	event_base_dispatch(nb->base);
-	res->elapsed_s = (tcpstat_now_us() - t0) / 1e6;
 	sampler_stop(smp);
+	res->elapsed_s = (smp->end_us - t0) / 1e6;
 	collect_sampler(res, smp);
 	res->conns_completed = nb->done;
 	decide(res, smp, nb->failed, nb->fail_outcome, nb->fail_errno);
@@ -722,7 +789,7 @@ static int run_blocking(const struct client_cfg *c, const struct sock_addr *a,
 	}
 	res->have_eff = 1;
 	sampler_add_worker(&r->smp, pthread_self());
-	rc = sampler_start(&r->smp, r->fd, make_sampler_cfg(c, res, tl, &sc));
+	rc = sampler_start(&r->smp, r->fd, make_sampler_cfg(c, res, tl, &r->fd, 1, &sc));
 	if (rc != 0) {
 		snprintf(err, errlen, "sampler thread: %s", strerror(rc));
 		close(r->fd);
@@ -746,10 +813,11 @@ static int run_blocking(const struct client_cfg *c, const struct sock_addr *a,
 	case CLIENT_NONBLOCKING:
 		break;
 	}
-	res->elapsed_s = (tcpstat_now_us() - t0) / 1e6;
 	/* The sampler must stop before the fd is closed: it could otherwise sample
-	 * a reused descriptor. */
+	 * a reused descriptor. Elapsed time ends with its observation, so no
+	 * stall it counts lies outside it. */
 	sampler_stop(&r->smp);
+	res->elapsed_s = (r->smp.end_us - t0) / 1e6;
 	collect_sampler(res, &r->smp);
 	decide(res, &r->smp, r->failed, r->fail_outcome, r->fail_errno);
 	res->conns_completed = res->outcome == CLIENT_COMPLETED;

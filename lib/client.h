@@ -8,6 +8,7 @@
 
 #include "detect.h"
 #include "pattern.h"
+#include "sampler.h"
 #include "sockopt.h"
 #include "tcpstat.h"
 
@@ -26,6 +27,7 @@ enum client_outcome {
 	CLIENT_RESET,
 	CLIENT_ERROR,
 	CLIENT_CORRUPT,
+	CLIENT_INTERRUPTED, /* client_interrupt() (tcpecho: SIGINT, SIGTERM) */
 };
 
 struct client_cfg {
@@ -42,6 +44,10 @@ struct client_cfg {
 	uint64_t sample_interval_us;
 	uint64_t read_delay_us;   /* split mode: the receiver starts reading this late */
 	int abort_on_deadlock;
+	/* Evidence before the abort (sampler.h): keep a detected deadlock open
+	 * until each side sent hold_probes probes, or for hold_us. */
+	unsigned hold_probes;
+	uint64_t hold_us;
 	const char *timeline_path; /* NULL: none */
 	struct sockopt_req sock;
 	struct pattern pattern;
@@ -50,7 +56,8 @@ struct client_cfg {
 
 struct client_result {
 	enum client_outcome outcome;
-	const char *ended_by;     /* "completion", "detector", "alarm", "peer", "error" */
+	const char *ended_by;     /* "completion", "detector", "alarm", "interrupt", "peer", "stack",
+	                           * "verification", "error" */
 	char detail[256];         /* human cause for anything but completed */
 	char peer[64];            /* "127.0.0.1:7" */
 	uint64_t expected;        /* payload * times * parallel */
@@ -62,6 +69,10 @@ struct client_result {
 	struct sockopt_eff eff;
 	int have_eff;
 	struct detect det;        /* stall and deadlock figures (of connection 0) */
+	int64_t t0_unix_us;       /* the zero of det's times (onset_s ...), microseconds since the epoch */
+	int verdict;              /* enum sampler_verdict: what aborted the connections, if anything */
+	struct sampler_abort ab;  /* when and how */
+	unsigned holds_resolved;  /* held deadlocks whose bytes moved again */
 	struct tcpstat last;      /* final tcp_info (of connection 0) */
 	int have_last;
 	unsigned conns_completed;
@@ -73,8 +84,14 @@ void client_cfg_init(struct client_cfg *c);
 const char *client_mode_name(enum client_mode m);
 int client_mode_parse(const char *s, enum client_mode *out);
 const char *client_outcome_name(enum client_outcome o);
-/* The exit code DESIGN.md gives each outcome (0, 3, 4, 5, 1, 6). */
+/* The exit code DESIGN.md gives each outcome (0, 3, 4, 5, 1, 6, 130). */
 int client_outcome_exit(enum client_outcome o);
+
+/* Asks a running client_run to stop: from the next sample on (one sample
+ * interval at most) its connections are aborted with RST, no byte is read
+ * or sent any more, and it returns with outcome interrupted and what it
+ * measured until then. Async-signal-safe (a SIGINT/SIGTERM handler). */
+void client_interrupt(void);
 
 /* Runs the test. Returns 0 when the run happened (whatever its outcome, see
  * res->outcome), -1 when it could not start (err holds "connect HOST:PORT:

@@ -12,8 +12,10 @@
  * bytes_acked / bytes_received moved, nor, with non-blocking sends
  * (app_sent_counts), the bytes the application wrote. A blocking send()
  * reports its bytes only when it returns, possibly long after they moved (or
- * when an abort or timeout ends it), so its count is not progress. A stall is a probe deadlock when, in one sample of
- * it, all of these hold:
+ * when an abort or timeout ends it), so its count is not progress. Stall time
+ * counts only once the detector is armed (the client arms it when it offers
+ * its first byte to the socket: filling a buffer before that is no stall).
+ * A stall is a probe deadlock when, in one sample of it, all of these hold:
  *   - the peer's window is 0 (snd_wnd == 0),
  *   - data waits to be sent (notsent_bytes > 0 or SIOCOUTQ > 0),
  *   - our receive side is full (rcv_wnd == 0, or, on kernels without
@@ -22,6 +24,20 @@
  *   - the persist timer is backing off (tcpi_backoff or tcpi_probes > 0):
  *     probes went out and were answered with window 0 again.
  * Onset is the time of the last progress; detection the sample that saw it.
+ * A deadlock whose bytes move again is resolved; a later one is detected anew.
+ *
+ * Probes, counted from the samples since the last progress:
+ *   - sent: our zero-window probes. Linux's persist timer raises
+ *     icsk_backoff (tcpi_backoff) once per probe while the peer's window is
+ *     0 and resets it when the window opens (tcp_send_probe0, tcp_ack_probe);
+ *     the sum of its rises is the count (tcpi_probes, icsk_probes_out, is
+ *     reset by every answer, so it counts only the unanswered ones). Linux
+ *     stops raising it at net.ipv4.tcp_retries2 (15 probes).
+ *   - received: the peer's probes as our socket sees them: the segments
+ *     that arrived (tcpi_segs_in), less the answers to our own probes (a
+ *     fall of tcpi_probes), with the peer's data-carrying probes (lwIP's
+ *     1-byte ones, tcpi_data_segs_in) counted whole. In a deadlock nothing
+ *     else arrives. Unknown (-1) on kernels without tcpi_segs_in.
  */
 
 enum detect_event {
@@ -54,14 +70,36 @@ struct detect {
 	uint64_t stall_total_us, stall_longest_us;
 	unsigned stalls;
 
+	int armed;               /* stalls count from detect_arm() on (detect_init arms) */
+
+	/* Probe accounting, cumulative (see above), and its value at the last progress. */
+	int have_probe_prev;
+	uint8_t prev_backoff, prev_probes_out;
+	uint32_t prev_segs_in, prev_data_segs_in;
+	uint64_t psent, panswered, segs_in, data_segs_in;
+	uint64_t at_progress[4];   /* psent, panswered, segs_in, data_segs_in */
+	int segs_known;            /* tcpi_segs_in present */
+
 	int deadlock;
 	int resolved;              /* bytes moved again after the detection */
+	unsigned detections;       /* deadlocks detected (a resolved one may come back) */
 	uint64_t onset_us, detected_us;
-	unsigned backoff, probes;  /* at detection */
+	unsigned backoff;          /* at detection */
+	/* Probes since the onset, at detection and kept current while it lasts. */
+	unsigned probes_sent;
+	int probes_received;       /* -1: unknown */
 	unsigned signals;          /* of the last sample */
 };
 
 void detect_init(struct detect *d, uint64_t threshold_us, uint64_t rcvbuf_eff, uint64_t start_us);
+
+/* Unarmed (detect_disarm), samples are progress: no stall begins. Arming at
+ * t_us starts the stall clock there. */
+void detect_disarm(struct detect *d);
+void detect_arm(struct detect *d, uint64_t t_us);
+
+/* The probes each way since the last progress; *received is -1 if unknown. */
+void detect_probes(const struct detect *d, unsigned *sent, int *received);
 
 /* Which deadlock signals sample s shows (DETECT_SIG_* bits). */
 unsigned detect_signals(const struct tcpstat *s, uint64_t rcvbuf_eff);

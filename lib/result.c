@@ -30,21 +30,48 @@ static json_t *buf_json(int64_t requested, int effective, int have_eff)
 	                 "effective", have_eff ? json_integer(effective) : json_null());
 }
 
+static json_t *probes_json(const struct detect *d)
+{
+	return json_pack("{s:i, s:o}", "sent", (json_int_t)d->probes_sent,
+	                 "received", d->probes_received >= 0 ? json_integer(d->probes_received) : json_null());
+}
+
+static const char *abort_by(int verdict)
+{
+	switch (verdict) {
+	case SAMPLER_DEADLOCK:
+		return "detector";
+	case SAMPLER_ALARM:
+		return "alarm";
+	case SAMPLER_INTERRUPTED:
+		return "interrupt";
+	default:
+		return NULL;
+	}
+}
+
 json_t *result_to_json(const struct client_cfg *c, const struct client_result *r)
 {
 	const struct detect *d = &r->det;
-	json_t *dl = json_null(), *doc;
+	json_t *dl = json_null(), *ab = json_null(), *doc;
 
+	/* aborted_s: when the verdict aborted the connection (RST); null when
+	 * something else ended it. */
 	if (d->deadlock)
-		dl = json_pack("{s:f, s:f, s:i, s:i, s:b}",
+		dl = json_pack("{s:f, s:f, s:o, s:i, s:o, s:b}",
 		               "onset_s", (d->onset_us - d->start_us) / 1e6,
 		               "detected_s", (d->detected_us - d->start_us) / 1e6,
+		               "aborted_s", r->ab.done ? json_real((r->ab.t_us - d->start_us) / 1e6) : json_null(),
 		               "backoff", (json_int_t)d->backoff,
-		               "probes", (json_int_t)d->probes,
+		               "probes", probes_json(d),
 		               "resolved", d->resolved);
+	if (r->ab.done && abort_by(r->verdict))
+		ab = json_pack("{s:s, s:f, s:s}", "by", abort_by(r->verdict),
+		               "at_s", (r->ab.t_us - d->start_us) / 1e6,
+		               "rst", r->ab.rst_sent ? "at once" : "at close");
 	doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:i, s:s}, s:I, s:I, s:I, s:I, s:o, s:o, s:o,"
 	                " s:I, s:I, s:I, s:b, s:o, s:s, s:s, s:s, s:i, s:f, s:f,"
-	                " s:{s:f, s:f, s:i}, s:o, s:o, s:I, s:I}",
+	                " s:{s:f, s:f, s:i}, s:o, s:o, s:f, s:o, s:I, s:I}",
 	                "program", "tcpecho",
 	                "version", PROBELOCK_VERSION,
 	                "mode", client_mode_name(c->mode),
@@ -70,15 +97,19 @@ json_t *result_to_json(const struct client_cfg *c, const struct client_result *r
 	                "stall", "total_s", d->stall_total_us / 1e6, "longest_s", d->stall_longest_us / 1e6,
 	                "count", (json_int_t)d->stalls,
 	                "deadlock", dl,
+	                "abort", ab,
+	                "t0_unix", r->t0_unix_us / 1e6,
 	                "tcp_info", r->have_last ? result_tcpstat_json(&r->last) : json_null(),
 	                "samples", (json_int_t)r->samples,
 	                "aware_wakeups", (json_int_t)r->aware_wakeups);
 	if (doc)
 		json_object_set_new(doc, "settings",
-		                    json_pack("{s:f, s:f, s:f, s:b}",
+		                    json_pack("{s:f, s:f, s:f, s:b, s:i, s:f}",
 		                              "alarm_s", c->alarm_us / 1e6,
 		                              "stall_threshold_s", c->stall_threshold_us / 1e6,
 		                              "sample_interval_s", c->sample_interval_us / 1e6,
-		                              "abort_on_deadlock", c->abort_on_deadlock));
+		                              "abort_on_deadlock", c->abort_on_deadlock,
+		                              "hold_probes", (json_int_t)c->hold_probes,
+		                              "hold_s", c->hold_us / 1e6));
 	return doc;
 }

@@ -69,6 +69,11 @@ int tcpstat_sample(int fd, struct tcpstat *out)
 		out->notsent_bytes = ti->tcpi_notsent_bytes;
 		out->have |= TCPSTAT_HAVE_NOTSENT;
 	}
+	if (len >= FIELD_END(tcpi_data_segs_out)) {
+		out->data_segs_in = ti->tcpi_data_segs_in;
+		out->data_segs_out = ti->tcpi_data_segs_out;
+		out->have |= TCPSTAT_HAVE_DATA_SEGS;
+	}
 	if (len >= FIELD_END(tcpi_bytes_retrans)) {
 		out->bytes_sent = ti->tcpi_bytes_sent;
 		out->bytes_retrans = ti->tcpi_bytes_retrans;

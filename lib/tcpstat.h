@@ -12,6 +12,7 @@ enum {
 	TCPSTAT_HAVE_SND_WND = 1 << 2,   /* snd_wnd (5.4+) */
 	TCPSTAT_HAVE_RCV_WND = 1 << 3,   /* rcv_wnd (6.2+) */
 	TCPSTAT_HAVE_BYTES_SENT = 1 << 4, /* bytes_sent, bytes_retrans (4.19+) */
+	TCPSTAT_HAVE_DATA_SEGS = 1 << 5, /* data_segs_out, data_segs_in (4.6+) */
 };
 
 struct tcpstat {
@@ -34,7 +35,8 @@ struct tcpstat {
 	uint32_t notsent_bytes;  /* queued, never sent */
 	uint32_t snd_wnd;        /* peer's advertised window, scaled (bytes) */
 	uint32_t rcv_wnd;        /* our advertised window (bytes) */
-	uint32_t segs_out, segs_in;
+	uint32_t segs_out, segs_in;     /* every segment, pure ACKs and probes too (with BYTES) */
+	uint32_t data_segs_out, data_segs_in; /* segments carrying data */
 	int inq;                 /* SIOCINQ: received, not yet read */
 	int outq;                /* SIOCOUTQ: sent or queued, not yet acked */
 };

@@ -36,7 +36,7 @@ ok $? "persist backoff had risen at detection"
 is "$(json "$TMP/300k.json" '$d->{bytes_received} < 300000 ? "short" : "all"')" short "echo stopped short"
 head -1 "$TMP/tl.csv" | grep -q '^t_s,app_sent,app_recv,bytes_acked,bytes_received,snd_wnd,rcv_wnd'
 ok $? "timeline CSV has its header"
-perl -F, -lane 'exit 1 if $. > 1 && @F != 17; END { exit 1 if $. < 5 }' "$TMP/tl.csv"
+perl -F, -lane 'exit 1 if $. > 1 && @F != 23; END { exit 1 if $. < 5 }' "$TMP/tl.csv"
 ok $? "timeline CSV has well-formed rows ($(($(wc -l <"$TMP/tl.csv") - 1)))"
 tail -1 "$TMP/tl.csv" | grep -q ',1,15$'
 ok $? "last timeline row: stalled with all four deadlock signals"

@@ -202,6 +202,120 @@ static void test_old_kernel_fallbacks(void **st)
 	assert_int_equal(detect_signals(&s, 32768) & DETECT_SIG_PEER_WND0, 0);
 }
 
+static void test_unarmed_counts_no_stall(void **st)
+{
+	struct detect d;
+	struct tcpstat s;
+
+	(void)st;
+	/* A client filling its buffer for 900 ms before its first byte: frozen
+	 * counters, but nothing offered yet, so no stall. Armed at 900 ms, the
+	 * stall clock starts there. */
+	detect_init(&d, 500 * MS, 32768, 0);
+	detect_disarm(&d);
+	for (int i = 0; i <= 18; i++) {
+		s = stuck((uint64_t)i * 50, 0);
+		s.rcv_wnd = 4096;
+		assert_int_equal(detect_feed(&d, &s, 0, 0), DETECT_NONE);
+	}
+	assert_int_equal(d.stalls, 0);
+	detect_arm(&d, 900 * MS);
+	for (int i = 19; i < 28; i++) {
+		s = stuck((uint64_t)i * 50, 0);
+		s.rcv_wnd = 4096;
+		assert_int_equal(detect_feed(&d, &s, 0, 0), DETECT_NONE);
+	}
+	s.t_us = 1400 * MS;
+	assert_int_equal(detect_feed(&d, &s, 0, 0), DETECT_STALL_BEGIN);
+	detect_finish(&d, 1500 * MS);
+	assert_int_equal(d.stall_total_us, 600 * MS);
+}
+
+static void test_probes_counted_each_way(void **st)
+{
+	struct detect d;
+	struct tcpstat s;
+	unsigned sent;
+	int received;
+
+	(void)st;
+	detect_init(&d, 500 * MS, 32768, 0);
+	/* The capture of a loopback deadlock: our probes raise the backoff
+	 * (1, 2, 3); the first and third are answered (tcpi_probes falls back to
+	 * 0), the second is not; the peer probes three times. segs_in counts the
+	 * two answers and the three probes. */
+	static const struct {
+		unsigned t, backoff, probes_out, segs_in;
+	} v[] = {
+		{ 0, 0, 0, 12 },  /* last progress */
+		{ 50, 0, 0, 12 }, { 250, 0, 0, 13 },  /* peer probe */
+		{ 350, 1, 0, 14 },                    /* our probe, answered */
+		{ 700, 1, 0, 15 },                    /* peer probe */
+		{ 750, 2, 1, 15 },                    /* our probe, unanswered */
+		{ 1550, 2, 1, 16 },                   /* peer probe */
+		{ 1650, 3, 0, 17 },                   /* our probe, answered */
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		s = stuck(v[i].t, (uint8_t)v[i].backoff);
+		s.have |= TCPSTAT_HAVE_DATA_SEGS;
+		s.probes = (uint8_t)v[i].probes_out;
+		s.segs_in = v[i].segs_in;
+		s.data_segs_in = 3;
+		if (i == 0)
+			s.bytes_acked--; /* progress at 0 */
+		detect_feed(&d, &s, 0, 0);
+	}
+	detect_probes(&d, &sent, &received);
+	assert_int_equal(sent, 3);
+	assert_int_equal(received, 3);
+	assert_true(d.deadlock);
+	assert_int_equal(d.probes_sent, 3);
+	assert_int_equal(d.probes_received, 3);
+
+	/* lwIP's probes carry one byte: counted from data_segs_in whole. */
+	detect_init(&d, 500 * MS, 32768, 0);
+	for (unsigned i = 0; i < 40; i++) {
+		s = stuck(i * 50, (uint8_t)(i >= 4));
+		s.have |= TCPSTAT_HAVE_DATA_SEGS;
+		s.data_segs_in = 3 + (i >= 30) + (i >= 36);
+		s.segs_in = 20 + (i >= 5) + (s.data_segs_in - 3);
+		detect_feed(&d, &s, 0, 0);
+	}
+	detect_probes(&d, &sent, &received);
+	assert_int_equal(sent, 1);
+	assert_int_equal(received, 2);
+
+	/* Without tcpi_segs_in the peer's probes are unknown. */
+	detect_init(&d, 500 * MS, 32768, 0);
+	for (unsigned i = 0; i < 20; i++) {
+		s = stuck(i * 50, 1);
+		s.have &= ~(unsigned)TCPSTAT_HAVE_BYTES;
+		detect_feed(&d, &s, 0, (i == 0));
+	}
+	detect_probes(&d, &sent, &received);
+	assert_int_equal(received, -1);
+}
+
+static void test_resolved_deadlock_detected_anew(void **st)
+{
+	struct detect d;
+	struct tcpstat s;
+	int n = 0;
+
+	(void)st;
+	detect_init(&d, 500 * MS, 32768, 0);
+	for (int i = 0; i < 60; i++) {
+		s = stuck((uint64_t)i * 50, 1);
+		if (i >= 20)
+			s.bytes_received += 100; /* bytes moved once at 1 s: resolved */
+		n += detect_feed(&d, &s, 0, 0) == DETECT_DEADLOCK;
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(d.detections, 2);
+	assert_false(d.resolved);
+	assert_int_equal(d.onset_us, 1000 * MS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +326,9 @@ int main(void)
 		cmocka_unit_test(test_app_sends_count_only_when_nonblocking),
 		cmocka_unit_test(test_stall_ends_on_progress),
 		cmocka_unit_test(test_old_kernel_fallbacks),
+		cmocka_unit_test(test_unarmed_counts_no_stall),
+		cmocka_unit_test(test_probes_counted_each_way),
+		cmocka_unit_test(test_resolved_deadlock_detected_anew),
 	};
 
 	return cmocka_run_group_tests_name("detect", tests, NULL, NULL);
