@@ -12,6 +12,7 @@ enum {
 	OPT_MODE = 256, OPT_PAYLOAD, OPT_CHUNK, OPT_SNDBUF, OPT_RCVBUF, OPT_NODELAY, OPT_MAXSEG,
 	OPT_USER_TIMEOUT, OPT_KEEPALIVE, OPT_STALL, OPT_SAMPLE, OPT_NO_ABORT, OPT_TIMELINE,
 	OPT_JSON, OPT_PARALLEL, OPT_CONNECT_TIMEOUT, OPT_LITERAL, OPT_SEED, OPT_VERSION, OPT_READ_DELAY,
+	OPT_HOLD, OPT_HOLD_FOR,
 };
 
 static const struct option long_opts[] = {
@@ -31,6 +32,8 @@ static const struct option long_opts[] = {
 	{ "stall-threshold", required_argument, NULL, OPT_STALL },
 	{ "sample-interval", required_argument, NULL, OPT_SAMPLE },
 	{ "no-abort", no_argument, NULL, OPT_NO_ABORT },
+	{ "hold", required_argument, NULL, OPT_HOLD },
+	{ "hold-for", required_argument, NULL, OPT_HOLD_FOR },
 	{ "timeline", required_argument, NULL, OPT_TIMELINE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
@@ -87,6 +90,10 @@ const char *clientopt_help(void)
 "      --sample-interval D  TCP_INFO sampling period (default 50ms)\n"
 "      --no-abort           on a detected deadlock keep waiting for the alarm\n"
 "                           (default: abort with RST at once, exit 3)\n"
+"      --hold N             evidence first: keep a detected deadlock until each\n"
+"                           side sent N probes (TCP_INFO), then abort (0..15)\n"
+"      --hold-for D         ... or for D (with --hold: at most D); the alarm\n"
+"                           still ends it\n"
 "\n"
 "Output:\n"
 "      --json               print the result document (JSON) instead of the summary\n"
@@ -95,7 +102,8 @@ const char *clientopt_help(void)
 "      --version            print the version\n"
 "\n"
 "Exit: 0 completed and verified, 1 error, 2 usage, 3 deadlock detected,\n"
-"      4 alarm expired, 5 connection reset or aborted, 6 corrupt echo.\n";
+"      4 alarm expired, 5 connection reset or aborted, 6 corrupt echo,\n"
+"      130 interrupted (SIGINT, SIGTERM: the result is still written).\n";
 }
 
 #define SEC OPTLIM_SEC
@@ -231,6 +239,16 @@ enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *
 			break;
 		case OPT_NO_ABORT:
 			cfg->abort_on_deadlock = 0;
+			break;
+		case OPT_HOLD:
+			if (optutil_uint("--hold", optarg, 0, OPTLIM_HOLD_PROBES_MAX, &v, err, errlen) < 0)
+				return CLIENTOPT_USAGE;
+			cfg->hold_probes = (unsigned)v;
+			break;
+		case OPT_HOLD_FOR:
+			if (optutil_duration("--hold-for", optarg, SEC, 0, OPTLIM_HOLD_FOR_MAX, &cfg->hold_us, err,
+			                     errlen) < 0)
+				return CLIENTOPT_USAGE;
 			break;
 		case OPT_TIMELINE:
 			if (!*optarg) {

@@ -37,6 +37,10 @@
 #define OPTLIM_READ_DELAY_MAX (3600ull * OPTLIM_SEC)
 #define OPTLIM_CONNECT_TIMEOUT_MIN 1000ull
 #define OPTLIM_CONNECT_TIMEOUT_MAX (3600ull * OPTLIM_SEC)
+/* --hold: probes each way; Linux counts its own through the persist backoff,
+ * which stops at net.ipv4.tcp_retries2 (15). --hold-for: a duration. */
+#define OPTLIM_HOLD_PROBES_MAX 15ull
+#define OPTLIM_HOLD_FOR_MAX OPTLIM_ALARM_MAX
 
 /* Both detectors (tcpecho's, echod's --monitor) and the capture analysis. */
 #define OPTLIM_STALL_THRESHOLD_MIN 1000ull
