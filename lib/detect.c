@@ -90,10 +90,16 @@ void detect_probes(const struct detect *d, unsigned *sent, int *received)
 	uint64_t pure = in > din ? in - din : 0;
 
 	*sent = (unsigned)(d->psent - d->at_progress[0]);
+	/* A stack probes either with a byte of data (lwIP, BSD) or without
+	 * (Linux): a peer whose probes carry data sends pure segments only to
+	 * answer ours (lwIP's may lie beyond our window after its probe, so our
+	 * stack does not take them as answers). */
 	if (!d->segs_known)
 		*received = -1;
+	else if (din)
+		*received = (int)din;
 	else
-		*received = (int)(din + (pure > answered ? pure - answered : 0));
+		*received = (int)(pure > answered ? pure - answered : 0);
 }
 
 static void close_stall(struct detect *d, uint64_t end_us)

@@ -33,11 +33,12 @@
  *     the sum of its rises is the count (tcpi_probes, icsk_probes_out, is
  *     reset by every answer, so it counts only the unanswered ones). Linux
  *     stops raising it at net.ipv4.tcp_retries2 (15 probes).
- *   - received: the peer's probes as our socket sees them: the segments
- *     that arrived (tcpi_segs_in), less the answers to our own probes (a
- *     fall of tcpi_probes), with the peer's data-carrying probes (lwIP's
- *     1-byte ones, tcpi_data_segs_in) counted whole. In a deadlock nothing
- *     else arrives. Unknown (-1) on kernels without tcpi_segs_in.
+ *   - received: the peer's probes as our socket sees them. In a deadlock
+ *     only probes and answers to probes arrive. A peer that probes with a
+ *     byte of data (lwIP, BSD) is counted by its data segments
+ *     (tcpi_data_segs_in); one that probes without (Linux) by the segments
+ *     that arrived (tcpi_segs_in) less the answers to our own probes (a
+ *     fall of tcpi_probes). Unknown (-1) on kernels without tcpi_segs_in.
  */
 
 enum detect_event {
