@@ -93,6 +93,8 @@ static const struct schema_ent schema[] = {
 	{ "capture.keep", T_ENUM, "on-failure", "keep the pcap: always, on-failure (a failed expectation or error), never", keeps, 0, 0, F(capture.keep), 0 },
 	{ "detect.stall_threshold", T_DUR, "500ms", "no byte progress this long is a stall (client and analysis); with echod (loopback, netns) 50ms at least, its sampling interval", NULL, OPTLIM_STALL_THRESHOLD_MIN, OPTLIM_STALL_THRESHOLD_MAX, F(detect.stall_threshold_us), 0 },
 	{ "detect.sample_interval", T_DUR, "50ms", "client TCP_INFO sampling period, at most detect.stall_threshold", NULL, OPTLIM_SAMPLE_INTERVAL_MIN, OPTLIM_SAMPLE_INTERVAL_MAX, F(detect.sample_interval_us), 0 },
+	{ "detect.hold", T_INT, "0", "evidence before the abort: keep a detected deadlock open until each side sent this many probes, so the capture shows both stacks' (0: abort at detection)", NULL, 0, OPTLIM_HOLD_PROBES_MAX, F(detect.hold_probes), 0 },
+	{ "detect.hold_for", T_DUR, "0", "...or keep it this long; with detect.hold, at most this long (0: no limit but the alarm)", NULL, 0, OPTLIM_HOLD_FOR_MAX, F(detect.hold_for_us), 0 },
 	{ "baseline.iperf3", T_BOOL, "false", "measure each target with iperf3 before the cells (true, or { port: N } for a DUT's server)", NULL, 0, 0, F(baseline.iperf3), 0 },
 	{ "baseline.iperf3.port", T_INT, "5201", "remote: the DUT's iperf3 server port", NULL, 1, 65535, F(baseline.iperf3_port), 0 },
 	{ "baseline.iperf2", T_BOOL, "false", "measure with iperf2 too: what lwIP's lwiperf speaks (true, or { port: N })", NULL, 0, 0, F(baseline.iperf2), 0 },

@@ -42,6 +42,7 @@ struct cellcfg {
 	} capture;
 	struct {
 		uint64_t stall_threshold_us, sample_interval_us;
+		uint64_t hold_probes, hold_for_us; /* tcpecho --hold, --hold-for */
 	} detect;
 	struct {
 		int iperf3, iperf2;     /* measure the link with them before the cells */
