@@ -367,6 +367,10 @@ static int start_tcpecho(struct runner *r, struct cell *k)
 		argv_add(argv, &n, "--nodelay");
 	if (!c->client.abort)
 		argv_add(argv, &n, "--no-abort");
+	if (c->detect.hold_probes)
+		argv_num(argv, &n, "--hold", c->detect.hold_probes, "");
+	if (c->detect.hold_for_us)
+		argv_num(argv, &n, "--hold-for", c->detect.hold_for_us, "us");
 	argv_add(argv, &n, "%s", k->host);
 	k->tcpecho = spawn_in_cell(k, argv, exe, "tcpecho", k->netns_client, "client.json", "client.err");
 	if (k->tcpecho < 0) {
@@ -655,9 +659,12 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 			fclose(f);
 		}
 		e[strcspn(e, "\n")] = 0;
+		/* A stopped tcpecho still writes what it measured (outcome
+		 * interrupted): the record keeps it, and says so. */
 		if (k.timed_out)
-			snprintf(detail, sizeof detail, "cell timeout: tcpecho still running after %.1f s, stopped",
-			         k.cfg.timeout_us / 1e6);
+			snprintf(detail, sizeof detail, "cell timeout: tcpecho still running after %.1f s, stopped%s%.300s",
+			         k.cfg.timeout_us / 1e6, json_is_string(json_object_get(client, "detail")) ? "; tcpecho: " : "",
+			         json_string_value(json_object_get(client, "detail")) ?: "");
 		else if (WIFSIGNALED(k.status))
 			snprintf(detail, sizeof detail, "tcpecho killed by signal %d%s%s", WTERMSIG(k.status), e[0] ? ": " : "", e);
 		else
