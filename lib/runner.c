@@ -420,7 +420,9 @@ static void teardown(struct runner *r, struct cell *k)
 		if (line[0] && (f = fopen(js, "w"))) {
 			/* A server.json that cannot be written is a missing one: the record says so
 			 * (server_deadlocks_detected null), and the disk check of the next cell names it. */
-			if ((fputs(line, f) == EOF) | (fs_close(f) < 0))
+			int bad = fputs(line, f) == EOF;
+
+			if (fs_close(f) < 0 || bad)
 				unlink(js);
 		}
 	}
