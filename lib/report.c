@@ -101,6 +101,86 @@ static int is_deadlock(json_t *l)
 	return !strcmp(str(l, "outcome"), "deadlock");
 }
 
+/* The capture shows a probe deadlock in this cell. */
+static int wire_deadlock(json_t *l)
+{
+	return strstr(str(json_object_get(l, "analysis"), "stall_causes"), "probe_deadlock") != NULL;
+}
+
+/*
+ * What the client saw (its deadlock verdict, abort and probe counts) and what
+ * the wire shows (the capture analysis's stall: its cause and the probes each
+ * way), and whether they agree: a bug ticket puts the two side by side.
+ */
+static void client_vs_wire(FILE *f, const char *rundir, json_t *l)
+{
+	json_t *dl = json_object_get(l, "deadlock"), *an, *conn, *st = NULL, *s, *pr;
+	const char *cdir, *sdir, *cause;
+	char path[1200], rcvd[32] = "unknown";
+	long long wc = -1, ws = -1;
+	size_t i;
+
+	if (json_is_object(dl)) {
+		pr = json_object_get(dl, "probes");
+		if (json_is_integer(json_object_get(pr, "received")))
+			snprintf(rcvd, sizeof rcvd, "%lld", (long long)json_integer_value(json_object_get(pr, "received")));
+		fprintf(f, "The client saw a probe deadlock: no progress from %.3f s, detected at %.3f s", num(dl, "onset_s"),
+		        num(dl, "detected_s"));
+		if (json_is_number(json_object_get(dl, "aborted_s")))
+			fprintf(f, ", aborted with RST at %.3f s", num(dl, "aborted_s"));
+		else
+			fprintf(f, ", ended by %s", str(l, "ended_by"));
+		if (json_is_object(pr))
+			fprintf(f, "; its TCP_INFO counted the probes: %lld sent, %s received",
+			        (long long)json_integer_value(json_object_get(pr, "sent")), rcvd);
+		fprintf(f, "%s.", json_is_true(json_object_get(dl, "resolved")) ? " (resolved: bytes moved again)" : "");
+	} else {
+		fprintf(f, "The client saw no probe deadlock (outcome %s, ended by %s).", str(l, "outcome"), str(l, "ended_by"));
+	}
+	snprintf(path, sizeof path, "%s/cells/%s/analysis.json", rundir, str(l, "id"));
+	an = json_load_file(path, 0, NULL);
+	conn = json_array_get(json_object_get(an, "connections"), 0);
+	if (!conn) {
+		fprintf(f, " The wire: no capture analysis for this cell.\n\n");
+		json_decref(an);
+		return;
+	}
+	json_array_foreach(json_object_get(conn, "stalls"), i, s) {
+		st = s;
+		if (!strcmp(str(s, "cause"), "probe_deadlock"))
+			break;
+	}
+	cdir = !strcmp(str(conn, "client"), "b") ? "b_to_a" : "a_to_b";
+	sdir = !strcmp(cdir, "a_to_b") ? "b_to_a" : "a_to_b";
+	cause = st ? str(st, "cause") : "no stall";
+	if (st) {
+		wc = (long long)json_integer_value(json_object_get(json_object_get(st, "probes"), cdir));
+		ws = (long long)json_integer_value(json_object_get(json_object_get(st, "probes"), sdir));
+		fprintf(f, " The wire shows %s from %.3f s into the capture for %.3f s%s; probes: %lld from the client, "
+		        "%lld from the server.", cause, num(st, "start_s"), num(st, "duration_s"),
+		        !strcmp(str(st, "ended_by"), "rst") ? ", ended by RST" : "", wc, ws);
+	} else {
+		fprintf(f, " The wire shows no stall.");
+	}
+	if (is_deadlock(l) && strcmp(cause, "probe_deadlock"))
+		fprintf(f, " **The client and the wire disagree:** the client reports a probe deadlock, the capture's "
+		           "analysis finds %s (stall causes: %s).", cause,
+		        *str(json_object_get(l, "analysis"), "stall_causes") ? str(json_object_get(l, "analysis"), "stall_causes") : "none");
+	else if (!is_deadlock(l) && !strcmp(cause, "probe_deadlock"))
+		fprintf(f, " **The client and the wire disagree:** the capture shows a probe deadlock the client did not "
+		           "report (outcome %s).", str(l, "outcome"));
+	else if (json_is_object(dl) && json_is_object(json_object_get(dl, "probes")) &&
+	         ((long long)json_integer_value(json_object_get(json_object_get(dl, "probes"), "sent")) != wc ||
+	          (strcmp(rcvd, "unknown") && atoll(rcvd) != ws)))
+		fprintf(f, " **The client and the wire disagree on the probes:** the client counted %lld sent, %s "
+		           "received; the capture shows %lld from the client, %lld from the server.",
+		        (long long)json_integer_value(json_object_get(json_object_get(dl, "probes"), "sent")), rcvd, wc, ws);
+	else
+		fprintf(f, " The client and the wire agree.");
+	fprintf(f, "\n\n");
+	json_decref(an);
+}
+
 static double mbps(json_t *l)
 {
 	return num(l, "throughput_Bps") * 8 / 1e6;
@@ -780,11 +860,14 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 			char ex[1200];
 			FILE *ef;
 
-			if (!is_deadlock(l))
+			if (!is_deadlock(l) && !wire_deadlock(l))
 				continue;
 			if (!any++)
 				fprintf(f, "## Deadlocks\n\n");
-			fprintf(f, "### %s\n\n%s\n\n", id, str(l, "detail"));
+			fprintf(f, "### %s\n\n", id);
+			if (*str(l, "detail"))
+				fprintf(f, "%s\n\n", str(l, "detail"));
+			client_vs_wire(f, rundir, l);
 			snprintf(ex, sizeof ex, "%s/cells/%s/excerpt.txt", rundir, id);
 			ef = fopen(ex, "r");
 			if (ef) {
