@@ -150,8 +150,8 @@ ok $? "the merged junit.xml validates"
 "$P" run "$TMP/ns.yaml" -o "$TMP/kill" >/dev/null 2>&1 &
 RP=$!
 sleep 1.5
-kill -KILL "$RP"
 exec 3>&2 2>/dev/null # bash's "Killed" job notice is the test's own doing, not an error
+kill -KILL "$RP"
 wait "$RP"
 exec 2>&3 3>&-
 ok $([ "$(ip netns list | grep -c '^plk-')" -gt 0 ]; echo $?) "SIGKILL leaves namespaces behind"
