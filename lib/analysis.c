@@ -57,6 +57,23 @@ static void excerpt_track(struct conn_state *cs, const struct tcpana_pkt *p, int
 	cs->ring[cs->ring_n++ % EXCERPT_PRE] = l;
 }
 
+static int keep_frame(struct analysis *an, const struct tcpana_pkt *p)
+{
+	if (an->nframes == an->capframes) {
+		size_t cap = an->capframes ? an->capframes * 2 : 256;
+		struct aframe *v = realloc(an->frames, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		an->frames = v;
+		an->capframes = cap;
+	}
+	an->frames[an->nframes++] = (struct aframe){ .num = p->num, .conn = p->conn->id,
+	                                             .flags = p->aflags & TA_ANALYSIS_FLAGS,
+	                                             .dir = p->dir };
+	return 0;
+}
+
 static int keep_excerpt(struct conn_state *cs)
 {
 	struct excerpt *v = realloc(cs->ex, cs->st.n * sizeof *v);
@@ -101,6 +118,8 @@ struct analysis *analysis_run(const char *path, const struct analysis_cfg *cfg, 
 		an->last_ns = s.t_ns;
 		an->segments++;
 		if (tcpana_feed(an->ta, &s, &p) < 0)
+			goto oom;
+		if (cfg->frames && (p.aflags & TA_ANALYSIS_FLAGS) && keep_frame(an, &p) < 0)
 			goto oom;
 		cs = p.conn->user;
 		if (!cs) {
@@ -154,6 +173,7 @@ void analysis_free(struct analysis *an)
 	if (!an)
 		return;
 	tcpana_free(an->ta, free_conn_state);
+	free(an->frames);
 	free(an);
 }
 
@@ -234,6 +254,16 @@ static json_t *conn_json(const struct analysis *an, const struct tcpana_conn *c)
 	                 "stalls", stalls);
 }
 
+static json_t *frame_flags_json(uint32_t flags)
+{
+	json_t *a = json_array();
+
+	for (int f = 0; f < TA_NFLAGS; f++)
+		if (flags & TA_BIT(f))
+			json_array_append_new(a, json_string(tcpana_flag_name((enum tcpana_flag)f)));
+	return a;
+}
+
 json_t *analysis_to_json(const struct analysis *an)
 {
 	json_t *conns = json_array(), *skipped = json_object(), *totals = json_object();
@@ -251,7 +281,7 @@ json_t *analysis_to_json(const struct analysis *an)
 	for (int k = 1; k < PCAPIN_NSKIP; k++)
 		json_object_set_new(skipped, pcapin_skip_name((enum pcapin_skip)k),
 		                    json_integer((json_int_t)an->skipped[k]));
-	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:o, s:o, s:f, s:f, s:o, s:o}",
+	json_t *doc = json_pack("{s:s, s:s, s:i, s:I, s:I, s:o, s:o, s:f, s:f, s:o, s:o}",
 	                 "file", an->path,
 	                 "link_type", an->linktype,
 	                 "snaplen", an->snaplen,
@@ -263,6 +293,21 @@ json_t *analysis_to_json(const struct analysis *an)
 	                 "duration_s", an->segments ? analysis_rel_s(an, an->last_ns) : 0.0,
 	                 "flags_total", totals,
 	                 "connections", conns);
+
+	if (doc && an->cfg.frames) {
+		json_t *fr = json_array();
+
+		for (size_t i = 0; i < an->nframes; i++) {
+			const struct aframe *f = &an->frames[i];
+
+			json_array_append_new(fr, json_pack("{s:I, s:i, s:s, s:o}", "frame", (json_int_t)f->num,
+			                                    "connection", (json_int_t)f->conn,
+			                                    "direction", f->dir ? "b_to_a" : "a_to_b",
+			                                    "flags", frame_flags_json(f->flags)));
+		}
+		json_object_set_new(doc, "frames", fr);
+	}
+	return doc;
 }
 
 void analysis_print(const struct analysis *an, FILE *out)
@@ -318,6 +363,25 @@ void analysis_print(const struct analysis *an, FILE *out)
 				fputs(" s\n", out);
 			}
 		}
+	}
+}
+
+void analysis_print_frames(const struct analysis *an, FILE *out)
+{
+	fprintf(out, "\nframes with analysis flags: %zu\n", an->nframes);
+	for (size_t i = 0; i < an->nframes; i++) {
+		const struct aframe *f = &an->frames[i];
+		const char *sep = " ";
+
+		fprintf(out, "frame %llu conn %u %s", (unsigned long long)f->num, f->conn,
+		        f->dir ? "b_to_a" : "a_to_b");
+		for (int k = 0; k < TA_NFLAGS; k++) {
+			if (f->flags & TA_BIT(k)) {
+				fprintf(out, "%s%s", sep, tcpana_flag_name((enum tcpana_flag)k));
+				sep = ",";
+			}
+		}
+		fputc('\n', out);
 	}
 }
 

@@ -13,6 +13,15 @@
 struct analysis_cfg {
 	int64_t stall_threshold_ns;
 	int excerpt;               /* keep the segments around each stall onset */
+	int frames;                /* keep the frames that carry analysis flags (--frames) */
+};
+
+/* A frame with Wireshark analysis flags (tcp.analysis.*), for --frames. */
+struct aframe {
+	uint64_t num;              /* frame number, from 1, as Wireshark numbers them */
+	uint32_t conn;             /* connection id */
+	uint32_t flags;            /* TA_BIT(...) of TA_ANALYSIS_FLAGS */
+	int dir;                   /* 0: a_to_b */
 };
 
 /* One segment as the excerpt shows it. */
@@ -55,6 +64,8 @@ struct analysis {
 	int64_t first_ns, last_ns;
 	char read_error[600];      /* empty when the whole file was read */
 	struct tcpana *ta;
+	struct aframe *frames;     /* cfg.frames: in frame order */
+	size_t nframes, capframes;
 };
 
 /* Analyses the file. Returns the result (to free with analysis_free), or NULL
@@ -69,6 +80,9 @@ json_t *analysis_to_json(const struct analysis *an);
 /* Text summary, and the tcpdump-style excerpts around each stall onset. */
 void analysis_print(const struct analysis *an, FILE *out);
 void analysis_print_excerpts(const struct analysis *an, FILE *out);
+/* --frames: one line per frame with analysis flags (README "Seeing it on the
+ * wire"): "frame N conn C a_to_b|b_to_a flag[,flag...]". */
+void analysis_print_frames(const struct analysis *an, FILE *out);
 
 /* Seconds since the first packet of the capture. */
 double analysis_rel_s(const struct analysis *an, int64_t t_ns);

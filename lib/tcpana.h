@@ -31,6 +31,8 @@ enum tcpana_flag {
 };
 
 #define TA_BIT(f) (1u << (f))
+/* The flags of Wireshark's tcp.analysis.flags (not the SYN, FIN, RST bits). */
+#define TA_ANALYSIS_FLAGS (TA_BIT(TA_OUT_OF_ORDER + 1) - 1u)
 
 /* "zero_window" ... as in DESIGN.md and Wireshark's tcp.analysis.* names. */
 const char *tcpana_flag_name(enum tcpana_flag f);

@@ -9,7 +9,8 @@
 #include "plot.h"
 
 static const char help[] =
-"usage: probelock analyze CAPTURE [--json] [--excerpt] [--plot DIR] [--stall-threshold D]\n"
+"usage: probelock analyze CAPTURE [--json] [--frames] [--excerpt] [--plot DIR]\n"
+"                                 [--stall-threshold D]\n"
 "\n"
 "Reads a pcap or pcapng file and tells, per TCP connection and direction, the\n"
 "Wireshark analysis flags (zero_window, zero_window_probe, keep_alive, ...) and\n"
@@ -17,6 +18,10 @@ static const char help[] =
 "silent_peer, abort, idle.\n"
 "\n"
 "  --json               print one JSON document instead of the text summary\n"
+"  --frames             the flags of each flagged frame, with its frame number\n"
+"                       (as Wireshark numbers frames): after the summary, lines\n"
+"                       'frame N conn C a_to_b|b_to_a flag,flag...'; with --json,\n"
+"                       the array \"frames\" of {frame, connection, direction, flags}\n"
 "  --excerpt            tcpdump-style listing around each stall onset\n"
 "  --plot DIR           write a time-sequence graph per connection to DIR\n"
 "                       (gnuplot .gp + .dat, rendered to PNG)\n"
@@ -25,10 +30,11 @@ static const char help[] =
 "Exit: 0 the file was read (even in part: the text says where it stopped),\n"
 "      1 nothing could be read, 2 usage.\n";
 
-enum { OPT_JSON = 256, OPT_EXCERPT, OPT_PLOT, OPT_STALL };
+enum { OPT_JSON = 256, OPT_FRAMES, OPT_EXCERPT, OPT_PLOT, OPT_STALL };
 
 static const struct option opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "frames", no_argument, NULL, OPT_FRAMES },
 	{ "excerpt", no_argument, NULL, OPT_EXCERPT },
 	{ "plot", required_argument, NULL, OPT_PLOT },
 	{ "stall-threshold", required_argument, NULL, OPT_STALL },
@@ -51,6 +57,9 @@ int cmd_analyze(int argc, char **argv)
 		switch (c) {
 		case OPT_JSON:
 			json = 1;
+			break;
+		case OPT_FRAMES:
+			cfg.frames = 1;
 			break;
 		case OPT_EXCERPT:
 			cfg.excerpt = 1;
@@ -102,6 +111,8 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (cfg.excerpt && !json)
 		analysis_print_excerpts(an, stdout);
+	if (cfg.frames && !json)
+		analysis_print_frames(an, stdout);
 	if (plot_dir && rc == 0) {
 		int np = plot_connections(an, plot_dir, err, sizeof err);
 
