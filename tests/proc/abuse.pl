@@ -50,12 +50,12 @@ if ($kind eq 'flood') {
 	}
 	print "rst reset=$done refused=$refused\n";
 } elsif ($kind eq 'halfclose') {
-	my ($ok, $bad, $refused, @why) = (0, 0, 0);
+	my ($ok, $bad, $refused, $cut, @why) = (0, 0, 0, 0);
 	while ($ok + $bad < $n && time < $deadline) {
 		my $s = conn() or do { $refused++; sleep 0.05; next }; # refused at the limit (reset in connect)
 		my $len = 1 + int(rand(200000));
 		my $data = pat(0, $len);
-		my ($off, $got, $err) = (0, '', 0);
+		my ($off, $got, $err, $eof) = (0, '', 0, 0);
 		nonblock($s);
 		my $sel = IO::Select->new($s);
 		while (time < $deadline) {
@@ -66,15 +66,17 @@ if ($kind eq 'flood') {
 				shutdown($s, 1) if $off == $len;
 			}
 			my $r = sysread($s, my $b, 65536);
-			if (defined $r) { last if $r == 0; $got .= $b } elsif ($! != EAGAIN) { $err = $! + 0; last }
+			if (defined $r) { if ($r == 0) { $eof = 1; last } $got .= $b } elsif ($! != EAGAIN) { $err = $! + 0; last }
 			IO::Select->select($sel, $off < $len ? $sel : undef, undef, 0.05) unless defined $r;
 		}
 		if ($got eq $data) { $ok++ }
 		elsif ($got eq '' && ($err == ECONNRESET || $err == EPIPE)) { $refused++; sleep 0.05 }
+		# Our own deadline ended it mid-echo (a slow machine): neither an echo nor a loss.
+		elsif (!$eof && !$err && time >= $deadline) { $cut++ }
 		else { $bad++; push @why, "sent $len got " . length($got) . " errno $err" if $bad <= 3 }
 		close $s;
 	}
-	print "halfclose ok=$ok bad=$bad refused=$refused\n";
+	print "halfclose ok=$ok bad=$bad refused=$refused cut=$cut\n";
 	print "first short echoes: ", join('; ', @why), "\n" if @why;
 } elsif ($kind eq 'slowwrite') {
 	my @s = grep { defined } map { conn() } 1 .. $n;
