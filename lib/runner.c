@@ -44,7 +44,7 @@ struct runner {
 	const char *dir;          /* res.dir */
 	char tag[16];             /* names of what this run creates */
 	char err[1024];
-	unsigned total, done, pass, fail, errors;
+	unsigned total, done;           /* cells this invocation runs, and has run */
 	long long t0_ms;
 	double cell_s_sum;
 };
