@@ -623,6 +623,7 @@ static int run_cell(struct runner *r, const struct scenario_cell *cell, json_t *
 		}
 		if (g_stop) {
 			teardown(r, &k);
+			fs_rm_rf(k.dir); /* the cell did not finish: no half of it stays */
 			return -2;
 		}
 		if (bh_at && !k.env.blackholed && proc_now_ms() >= bh_at) {

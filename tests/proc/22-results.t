@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root (captures)"
 	exit 0
 fi
-plan 54
+plan 55
 
 # Four cells, outcomes fixed by the buffers: 60000 completes, 300000 deadlocks in blocking mode.
 cat >"$TMP/s.yaml" <<'YAML'
@@ -148,6 +148,7 @@ grep -q "INCOMPLETE: $ran of 6 cells ran, $((6 - ran)) missing" "$S/report.md" &
 ok $? "...report.md says INCOMPLETE ($ran of 6), never 'Every expectation held'"
 is "$(grep -o 'tests="[0-9]*"' "$S/junit.xml")" 'tests="6"' "...junit.xml counts all 6"
 is "$(grep -c 'type="missing"' "$S/junit.xml")" "$((6 - ran))" "...the ones that did not run as errors"
+is "$(ls -a "$S/cells" | grep -c partial)" 0 "...and the interrupted cell left no half folder"
 "$P" report "$S" >/dev/null 2>&1
 is "$?" 1 "...and probelock report of it exits 1"
 
