@@ -49,6 +49,17 @@ struct runner {
 	double cell_s_sum;
 };
 
+static void emit(const struct runner *r, struct run_event ev)
+{
+	if (r->o->on_event)
+		r->o->on_event(r->o->event_arg, &ev);
+}
+
+static double since_s(long long t0_ms)
+{
+	return (proc_now_ms() - t0_ms) / 1000.0;
+}
+
 /* ---------- small helpers ---------- */
 
 static void read_sysctl(json_t *o, const char *name)
@@ -769,23 +780,9 @@ infra:
 
 static void progress(struct runner *r, const struct scenario_cell *cell, json_t *line)
 {
-	double el = (proc_now_ms() - r->t0_ms) / 1000.0;
-	double eta = r->done ? r->cell_s_sum / r->done * (r->total - r->done) : 0;
-	const char *verdict = json_string_value(json_object_get(line, "verdict"));
-	const char *outcome = json_string_value(json_object_get(line, "outcome"));
-
-	if (r->o->progress_tty)
-		printf("\r\033[K[%u/%u] %02d:%02d elapsed, ETA %02d:%02d | %s: %s (%s)", r->done, r->total,
-		       (int)el / 60, (int)el % 60, (int)eta / 60, (int)eta % 60, cell->id, outcome, verdict);
-	else
-		printf("[%u/%u] %s: %s, %.2f s, %s%s%s\n", r->done, r->total, cell->id, outcome,
-		       json_real_value(json_object_get(line, "duration_s")), verdict,
-		       strcmp(verdict, "pass") ? ": " : "",
-		       strcmp(verdict, "pass") ? (*json_string_value(json_object_get(json_object_get(line, "expect"), "why"))
-		                                      ? json_string_value(json_object_get(json_object_get(line, "expect"), "why"))
-		                                      : json_string_value(json_object_get(line, "detail")))
-		                               : "");
-	fflush(stdout);
+	emit(r, (struct run_event){ .kind = RUN_EV_CELL_DONE, .id = cell->id, .rec = line, .done = r->done,
+	                            .total = r->total, .elapsed_s = since_s(r->t0_ms),
+	                            .eta_s = r->done ? r->cell_s_sum / r->done * (r->total - r->done) : 0 });
 }
 
 /* The cells a new run selects, as indexes into sc->cells, their ids and count. A filter
@@ -856,26 +853,20 @@ static int run_baseline(struct runner *r, const unsigned *todo, unsigned ntodo, 
 		return -1;
 	b = json_load_file(path, 0, NULL);
 	json_array_foreach(json_object_get(b, "targets"), bi, e)
-		printf("baseline: %s, %s: %.1f Mbit/s\n", json_string_value(json_object_get(e, "target")),
-		       json_string_value(json_object_get(e, "tool")), json_number_value(json_object_get(e, "mbps")));
+		emit(r, (struct run_event){ .kind = RUN_EV_BASELINE, .id = json_string_value(json_object_get(e, "target")),
+		                            .text = json_string_value(json_object_get(e, "tool")),
+		                            .value = json_number_value(json_object_get(e, "mbps")) });
 	json_array_foreach(json_object_get(b, "warnings"), bi, e)
-		printf("baseline: warning: %s\n", json_string_value(e));
+		emit(r, (struct run_event){ .kind = RUN_EV_BASELINE_WARNING, .text = json_string_value(e) });
 	json_decref(b);
 	return 0;
 }
 
-/* summary.csv, junit.xml, plots and report of the run folder; the verdict on the terminal. */
-static int finish_reports(struct runner *r, int print, char *err, size_t errlen)
+/* summary.csv, junit.xml, plots and report of the run folder. */
+static int finish_reports(struct runner *r, char *err, size_t errlen)
 {
-	char verdict[1600];
-
 	if (runner_write_reports(&r->res, r->sc, err, errlen) < 0 || report_generate(&r->res, r->sc, err, errlen) < 0)
 		return -1;
-	if (!print)
-		return 0;
-	runner_print_table(&r->res, stdout);
-	if (report_verdict(&r->res, r->sc, verdict, sizeof verdict) == 0)
-		printf("%s\n", verdict);
 	return 0;
 }
 
@@ -914,15 +905,16 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 		/* Only a shard can be empty (a filter that selects nothing is refused above): its
 		 * cells are dealt by a hash of their ids, and the merge of the shards that hold
 		 * cells checks that every cell of the matrix is there. */
-		printf("--shard %u/%u: this shard holds none of the cells of scenario %s%s (shards are dealt by a hash "
-		       "of the cell id): nothing to run, no run folder made\n", o->shard_k, o->shard_n, sc->name,
-		       o->only ? " that --only selects" : "");
+		char shard[32];
+
+		snprintf(shard, sizeof shard, "%u/%u", o->shard_k, o->shard_n);
+		emit(&r, (struct run_event){ .kind = RUN_EV_EMPTY_SHARD, .text = shard, .sc = sc });
 		goto out;
 	}
 	if (o->dry_run) {
 		for (unsigned i = 0; i < ntodo; i++)
-			printf("would run %s\n", sc->cells[todo[i]].id);
-		printf("%u cell%s would run (dry run: nothing was started)\n", ntodo, ntodo == 1 ? "" : "s");
+			emit(&r, (struct run_event){ .kind = RUN_EV_DRY_CELL, .id = sc->cells[todo[i]].id });
+		emit(&r, (struct run_event){ .kind = RUN_EV_DRY_DONE, .total = ntodo });
 		goto out;
 	}
 	if (!o->resume_dir) {
@@ -946,8 +938,7 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	printf("run %s: %u cell%s -> %s\n", sc->name, ntodo, ntodo == 1 ? "" : "s", r.dir);
-	fflush(stdout);
+	emit(&r, (struct run_event){ .kind = RUN_EV_START, .dir = r.dir, .total = ntodo, .sc = sc });
 	if (ntodo && run_baseline(&r, todo, ntodo, err, errlen) < 0) {
 		envreg_end();
 		rc = RUN_INFRA;
@@ -961,13 +952,8 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 		json_t *line = NULL;
 		int cr;
 
-		if (o->progress_tty) {
-			double el = (c0 - r.t0_ms) / 1000.0;
-
-			printf("\r\033[K[%u/%u] %02d:%02d elapsed | running %s ...", r.done + 1, r.total, (int)el / 60,
-			       (int)el % 60, c->id);
-			fflush(stdout);
-		}
+		emit(&r, (struct run_event){ .kind = RUN_EV_CELL_START, .id = c->id, .done = r.done, .total = r.total,
+		                             .elapsed_s = since_s(r.t0_ms) });
 		cr = run_cell(&r, c, &line);
 		if (cr == -2)
 			break;
@@ -984,29 +970,26 @@ int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, s
 		progress(&r, c, line);
 		json_decref(line);
 	}
-	if (o->progress_tty)
-		putchar('\n');
 	envreg_end();
 	if (rc == RUN_INFRA) {
 		/* What ran is recorded; the reports say what is missing, when they can be written. */
 		char e2[1200];
 
-		if (finish_reports(&r, 0, e2, sizeof e2) == 0)
-			printf("results so far: %s (report.html says which cells are missing)\n", r.dir);
+		if (finish_reports(&r, e2, sizeof e2) == 0)
+			emit(&r, (struct run_event){ .kind = RUN_EV_PARTIAL, .dir = r.dir });
 		goto out;
 	}
-	if (finish_reports(&r, !g_stop, err, errlen) < 0) {
+	if (finish_reports(&r, err, errlen) < 0) {
 		rc = RUN_INFRA;
 		goto out;
 	}
 	if (g_stop) {
-		printf("interrupted by signal %d after %u of %u cells; complete it with: probelock run %s --resume %s\n"
-		       "report (incomplete): %s/report.html\n", (int)g_stop, r.done, r.total, sc->path, r.dir, r.dir);
+		emit(&r, (struct run_event){ .kind = RUN_EV_INTERRUPTED, .sig = (int)g_stop, .done = r.done,
+		                             .total = r.total, .dir = r.dir, .text = sc->path });
 		rc = RUN_INTERRUPTED;
 		goto out;
 	}
-	printf("%zu passed, %zu failed, %zu errors, %zu missing (of %zu cells expected)\nresults: %s\nreport: %s/report.html\n",
-	       r.res.npass, r.res.nfail, r.res.nerror, results_missing(&r.res), r.res.ncells, r.dir, r.dir);
+	emit(&r, (struct run_event){ .kind = RUN_EV_FINISHED, .res = &r.res, .sc = sc, .dir = r.dir });
 	rc = r.res.nfail || r.res.nerror || !results_complete(&r.res) ? RUN_FAILED : RUN_OK;
 out:
 	results_close(&r.res);
@@ -1039,30 +1022,30 @@ static const char *causes_of(json_t *l)
 	return *jstr(an, "stall_causes") ? jstr(an, "stall_causes") : "none";
 }
 
-void runner_print_table(const struct results *res, FILE *out)
+void runner_table_row(const struct results_cell *c, char *out, size_t len)
 {
-	fprintf(out, "\n%-44s %-10s %-12s %-9s %-16s %s\n", "cell", "outcome", "ended by", "detect", "stall causes",
-	        "verdict");
-	for (size_t i = 0; i < res->ncells; i++) {
-		json_t *l = res->cells[i].rec, *dl;
-		char det[32] = "-";
-		const char *why;
+	json_t *l, *dl;
+	char det[32] = "-";
+	const char *why;
 
-		if (!l) {
-			fprintf(out, "%-44s %-10s %-12s %-9s %-16s %s\n", res->cells[i].id, "-", "-", "-", "-",
-			        "MISSING: did not run");
-			continue;
-		}
-		dl = json_object_get(l, "deadlock");
-		if (json_is_object(dl))
-			snprintf(det, sizeof det, "%.2f s", jnum(dl, "detected_s") - jnum(dl, "onset_s"));
-		why = jstr(json_object_get(l, "expect"), "why");
-		if (!*why && strcmp(jstr(l, "verdict"), "pass") != 0)
-			why = jstr(l, "detail");
-		fprintf(out, "%-44s %-10s %-12s %-9s %-16s %s%s%s\n", jstr(l, "id"), jstr(l, "outcome"), jstr(l, "ended_by"),
-		        det, causes_of(l), jstr(l, "verdict"), *why ? ": " : "", why);
+	if (!c) {
+		snprintf(out, len, "%-44s %-10s %-12s %-9s %-16s %s", "cell", "outcome", "ended by", "detect",
+		         "stall causes", "verdict");
+		return;
 	}
-	fputc('\n', out);
+	l = c->rec;
+	if (!l) {
+		snprintf(out, len, "%-44s %-10s %-12s %-9s %-16s %s", c->id, "-", "-", "-", "-", "MISSING: did not run");
+		return;
+	}
+	dl = json_object_get(l, "deadlock");
+	if (json_is_object(dl))
+		snprintf(det, sizeof det, "%.2f s", jnum(dl, "detected_s") - jnum(dl, "onset_s"));
+	why = jstr(json_object_get(l, "expect"), "why");
+	if (!*why && strcmp(jstr(l, "verdict"), "pass") != 0)
+		why = jstr(l, "detail");
+	snprintf(out, len, "%-44s %-10s %-12s %-9s %-16s %s%s%s", jstr(l, "id"), jstr(l, "outcome"), jstr(l, "ended_by"),
+	         det, causes_of(l), jstr(l, "verdict"), *why ? ": " : "", why);
 }
 
 static void csv_field(FILE *f, const char *s, int last)

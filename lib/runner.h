@@ -9,6 +9,34 @@
 #include "results.h"
 #include "scenario.h"
 
+/* What a run tells its caller as it goes; the main prints it (lib/ never prints). */
+enum run_event_kind {
+	RUN_EV_DRY_CELL,      /* id: a cell a --dry-run would run */
+	RUN_EV_DRY_DONE,      /* total: how many */
+	RUN_EV_EMPTY_SHARD,   /* text: "K/N"; no cell of the scenario is in this shard, nothing runs */
+	RUN_EV_START,         /* dir, total: the run folder and the cells this invocation runs */
+	RUN_EV_BASELINE,      /* id: target, text: tool, value: Mbit/s */
+	RUN_EV_BASELINE_WARNING, /* text */
+	RUN_EV_CELL_START,    /* id, done (cells finished before it), total, elapsed_s */
+	RUN_EV_CELL_DONE,     /* id, rec (the cell's record), done, total, elapsed_s, eta_s */
+	RUN_EV_PARTIAL,       /* dir: an infrastructure error stopped the run; the reports of what ran are there */
+	RUN_EV_INTERRUPTED,   /* sig, done, total, dir, text: the scenario file to resume with */
+	RUN_EV_FINISHED,      /* res: the folder's model (complete or not), sc: the scenario */
+};
+
+struct run_event {
+	enum run_event_kind kind;
+	const char *id, *dir, *text;
+	unsigned done, total;
+	double elapsed_s, eta_s, value;
+	int sig;
+	json_t *rec;
+	const struct results *res;
+	const struct scenario *sc;
+};
+
+typedef void (*run_event_fn)(void *arg, const struct run_event *ev);
+
 struct run_opts {
 	const char *results_root;  /* default "results" */
 	const char *only;          /* cell filter, or NULL */
@@ -17,7 +45,8 @@ struct run_opts {
 	const char *resume_dir;    /* a run folder to complete, or NULL */
 	const char *bin_dir;       /* where echod and tcpecho are */
 	const char *cmdline;       /* for env.json */
-	int progress_tty;          /* redraw one progress line instead of a line per cell */
+	run_event_fn on_event;     /* may be NULL */
+	void *event_arg;
 };
 
 /* Exit codes of probelock run. */
@@ -29,8 +58,8 @@ enum {
 	RUN_INTERRUPTED = 130,
 };
 
-/* Runs the cells of sc. Prints progress and the verdict table on stdout.
- * Returns one of the codes above; err is set for RUN_INFRA/RUN_USAGE. */
+/* Runs the cells of sc, telling o->on_event what happens. Returns one of the codes above;
+ * err is set for RUN_INFRA/RUN_USAGE. */
 int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, size_t errlen);
 
 /* Writes summary.csv and junit.xml of a run folder from its model, every expected cell in
@@ -50,8 +79,9 @@ int runner_merge(char *const dirs[], int n, const struct scenario *sc, const cha
 /* The shards "K/N" that none of the folders ran ("" when all are there or unknown). */
 void runner_missing_shards(char *const dirs[], int n, char *out, size_t len);
 
-/* Prints the verdict table of a run folder: cell, outcome, how it ended,
- * detection latency, stall causes, verdict; missing cells as MISSING. */
-void runner_print_table(const struct results *res, FILE *out);
+/* One row of the verdict table of a run folder, for a main to print: cell, outcome, how it
+ * ended, detection latency, stall causes, verdict (a missing cell as MISSING). With c NULL,
+ * the header. */
+void runner_table_row(const struct results_cell *c, char *out, size_t len);
 
 #endif

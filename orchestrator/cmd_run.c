@@ -64,6 +64,96 @@ static void quote_cmdline(const char *prog, int argc, char **argv, char *out, si
 	}
 }
 
+/* The verdict table of a run folder, a row per expected cell. */
+static void print_table(const struct results *res)
+{
+	char row[2048];
+
+	runner_table_row(NULL, row, sizeof row);
+	printf("\n%s\n", row);
+	for (size_t i = 0; i < res->ncells; i++) {
+		runner_table_row(&res->cells[i], row, sizeof row);
+		printf("%s\n", row);
+	}
+	putchar('\n');
+}
+
+static void print_verdict(const struct results *res, const struct scenario *sc)
+{
+	char verdict[1600];
+
+	print_table(res);
+	if (report_verdict(res, sc, verdict, sizeof verdict) == 0)
+		printf("%s\n", verdict);
+}
+
+/* What a run says on the terminal: a line per cell, or one line redrawn on a terminal. */
+static void print_event(void *arg, const struct run_event *ev)
+{
+	int tty = *(const int *)arg;
+	const char *verdict, *why;
+	int el = (int)ev->elapsed_s, eta = (int)ev->eta_s;
+
+	switch (ev->kind) {
+	case RUN_EV_DRY_CELL:
+		printf("would run %s\n", ev->id);
+		break;
+	case RUN_EV_DRY_DONE:
+		printf("%u cell%s would run (dry run: nothing was started)\n", ev->total, ev->total == 1 ? "" : "s");
+		break;
+	case RUN_EV_EMPTY_SHARD:
+		printf("--shard %s: this shard holds none of the cells of scenario %s (shards are dealt by a hash of the "
+		       "cell id): nothing to run, no run folder made\n", ev->text, ev->sc->name);
+		break;
+	case RUN_EV_START:
+		printf("run %s: %u cell%s -> %s\n", ev->sc->name, ev->total, ev->total == 1 ? "" : "s", ev->dir);
+		break;
+	case RUN_EV_BASELINE:
+		printf("baseline: %s, %s: %.1f Mbit/s\n", ev->id, ev->text, ev->value);
+		break;
+	case RUN_EV_BASELINE_WARNING:
+		printf("baseline: warning: %s\n", ev->text);
+		break;
+	case RUN_EV_CELL_START:
+		if (tty)
+			printf("\r\033[K[%u/%u] %02d:%02d elapsed | running %s ...", ev->done + 1, ev->total, el / 60, el % 60,
+			       ev->id);
+		break;
+	case RUN_EV_CELL_DONE:
+		verdict = json_string_value(json_object_get(ev->rec, "verdict"));
+		why = json_string_value(json_object_get(json_object_get(ev->rec, "expect"), "why"));
+		if (!why || !*why)
+			why = json_string_value(json_object_get(ev->rec, "detail"));
+		if (tty)
+			printf("\r\033[K[%u/%u] %02d:%02d elapsed, ETA %02d:%02d | %s: %s (%s)", ev->done, ev->total, el / 60,
+			       el % 60, eta / 60, eta % 60, ev->id, json_string_value(json_object_get(ev->rec, "outcome")),
+			       verdict);
+		else
+			printf("[%u/%u] %s: %s, %.2f s, %s%s%s\n", ev->done, ev->total, ev->id,
+			       json_string_value(json_object_get(ev->rec, "outcome")),
+			       json_number_value(json_object_get(ev->rec, "duration_s")), verdict,
+			       strcmp(verdict, "pass") ? ": " : "", strcmp(verdict, "pass") && why ? why : "");
+		break;
+	case RUN_EV_PARTIAL:
+		printf("%sresults so far: %s (report.html says which cells are missing)\n", tty ? "\n" : "", ev->dir);
+		break;
+	case RUN_EV_INTERRUPTED:
+		printf("%sinterrupted by signal %d after %u of %u cells; complete it with: probelock run %s --resume %s\n"
+		       "report (incomplete): %s/report.html\n", tty ? "\n" : "", ev->sig, ev->done, ev->total, ev->text,
+		       ev->dir, ev->dir);
+		break;
+	case RUN_EV_FINISHED:
+		if (tty)
+			putchar('\n');
+		print_verdict(ev->res, ev->sc);
+		printf("%zu passed, %zu failed, %zu errors, %zu missing (of %zu cells expected)\nresults: %s\n"
+		       "report: %s/report.html\n", ev->res->npass, ev->res->nfail, ev->res->nerror,
+		       results_missing(ev->res), ev->res->ncells, ev->dir, ev->dir);
+		break;
+	}
+	fflush(stdout);
+}
+
 enum { OPT_ONLY = 256, OPT_SHARD, OPT_RESUME, OPT_DRY };
 
 int cmd_run(int argc, char **argv)
@@ -81,7 +171,7 @@ int cmd_run(int argc, char **argv)
 	char err[1200], bindir[PATH_MAX], cmdline[2048] = "", scen[1200], only[2048] = "";
 	const char *path = NULL;
 	struct scenario *sc;
-	int c, rc;
+	int c, rc, tty;
 
 	quote_cmdline("probelock run", argc, argv, cmdline, sizeof cmdline);
 	optind = 0;
@@ -145,7 +235,9 @@ int cmd_run(int argc, char **argv)
 	bin_dir(bindir, sizeof bindir);
 	o.bin_dir = bindir;
 	o.cmdline = cmdline;
-	o.progress_tty = isatty(1);
+	tty = isatty(1);
+	o.on_event = print_event;
+	o.event_arg = &tty;
 	rc = runner_run(sc, &o, err, sizeof err);
 	if (rc == RUN_INFRA || rc == RUN_USAGE)
 		fprintf(stderr, "probelock run: %s%s\n", rc == RUN_INFRA ? "infrastructure error: " : "", err);
@@ -349,18 +441,15 @@ int cmd_merge(int argc, char **argv)
 		return rc == -2 ? 2 : 3;
 	}
 	{
-		char miss[512], verdict[1600];
+		char miss[512];
 		struct results res;
 
 		runner_missing_shards(argv + optind, argc - optind, miss, sizeof miss);
 		printf("merged %d run%s into %s\n", argc - optind, argc - optind == 1 ? "" : "s", out);
 		if (miss[0])
 			printf("shards not given: %s\n", miss);
-		if (results_open(&res, out, NULL, 0, NULL, NULL, err, sizeof err) == 0) {
-			runner_print_table(&res, stdout);
-			if (report_verdict(&res, sc, verdict, sizeof verdict) == 0)
-				printf("%s\n", verdict);
-		}
+		if (results_open(&res, out, NULL, 0, NULL, NULL, err, sizeof err) == 0)
+			print_verdict(&res, sc);
 		results_close(&res);
 	}
 	printf("report: %s/report.html\n", out);
