@@ -1,5 +1,7 @@
 /* pcapin: reads pcap/pcapng files with libpcap and decodes each packet down to
- * its TCP header (Ethernet, Linux SLL/SLL2, raw IP, BSD loopback; IPv4, IPv6). */
+ * its TCP header (Ethernet with 802.1Q/802.1ad tags, MPLS, PPPoE, Cisco
+ * FabricPath; Linux SLL/SLL2, raw IP, BSD loopback; IPv4, IPv6, and the
+ * tunnels IP in IP, IPv6 in IPv4, GRE, GTP-U, GENEVE). */
 #ifndef PROBELOCK_PCAPIN_H
 #define PROBELOCK_PCAPIN_H
 
@@ -26,7 +28,12 @@ struct tcpseg {
 	uint32_t window;         /* raw, unscaled */
 	uint32_t seglen;         /* from the IP length: right even when the capture cut the payload */
 	int wscale;              /* window scale option, -1 if absent or not captured */
-	int opts_captured;       /* the options were inside the captured bytes */
+	int opts_captured;       /* the options were read to their end within the captured bytes
+	                          * (Wireshark's dissection did not stop inside them) */
+	int no_seglen;           /* the segment's length is unknown (the IP length ends inside the
+	                          * TCP header): Wireshark tracks the connection, analyses nothing */
+	int bad_hlen;            /* TCP header length below 20: Wireshark analyses the segment with
+	                          * the length it computes, then stops (no flag shown) */
 };
 
 /* Why a packet was not a decodable TCP segment. */
@@ -61,7 +68,12 @@ const char *pcapin_linktype(const struct pcapin *in);
 int pcapin_snaplen(const struct pcapin *in);
 
 /* Decodes one frame (exposed for tests and fuzzing). dlt is the libpcap link
- * type; caplen the captured bytes. Returns PCAPIN_OK with seg filled. */
+ * type; caplen the captured bytes, len the frame's length on the wire (what
+ * lengths are taken from when an IP header says more, or 0 for TSO).
+ * Returns PCAPIN_OK with seg filled. */
+enum pcapin_skip pcapin_decode_frame(int dlt, const uint8_t *p, uint32_t caplen, uint32_t len,
+                                     struct tcpseg *seg);
+/* The same for a frame captured whole (len = caplen). */
 enum pcapin_skip pcapin_decode(int dlt, const uint8_t *p, uint32_t caplen, struct tcpseg *seg);
 
 #endif

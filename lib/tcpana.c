@@ -2,12 +2,15 @@
  * evaluation order of Wireshark's tcp_analyze_sequence_number(); streaming:
  * state grows with connections, never with packets.
  *
- * The rules are those of Wireshark 4.0, the tshark of Debian 12 that the
- * tests use as their oracle. Later Wireshark releases changed three details:
- * "ACKed unseen segment" is reported once per hole (dupacknum -1 trick), the
- * window of a SYN is not scaled when checking window_full, and the
- * out-of-order test counts SYN/FIN as one byte. Following 4.0 keeps every
- * count equal to that oracle's. */
+ * The rules are those of Wireshark 4.0.17 (epan/dissectors/packet-tcp.c of
+ * Debian 12's source package), the tshark the tests use as their oracle;
+ * tests/oracle compares them frame by frame on public captures. Besides
+ * tcp_analyze_sequence_number() itself, the parts of dissect_tcp() around it
+ * that change its state are followed: a SYN on a known tuple (new
+ * connection, or its nextseq restored), the SYN's is_first_ack and
+ * ts_mru_syn, the first RTT, the window scale option of any segment and
+ * verify_tcp_window_scaling() after the SYN's options; and a frame whose
+ * dissection stops in the options shows no analysis flag. */
 #include "tcpana.h"
 
 #include <arpa/inet.h>
@@ -31,6 +34,7 @@ static const char *const flag_names[TA_NFLAGS] = {
 	[TA_FAST_RETRANSMISSION] = "fast_retransmission",
 	[TA_SPURIOUS_RETRANSMISSION] = "spurious_retransmission",
 	[TA_OUT_OF_ORDER] = "out_of_order",
+	[TA_REUSED_PORTS] = "reused_ports",
 	[TA_RST] = "rst",
 	[TA_SYN] = "syn",
 	[TA_FIN] = "fin",
@@ -75,6 +79,8 @@ void tcpana_free(struct tcpana *a, void (*free_user)(void *))
 	for (size_t i = 0; i < a->n; i++) {
 		if (free_user && a->conns[i]->user)
 			free_user(a->conns[i]->user);
+		free(a->conns[i]->d[0].unacked);
+		free(a->conns[i]->d[1].unacked);
 		free(a->conns[i]);
 	}
 	free(a->conns);
@@ -200,7 +206,7 @@ static struct tcpana_conn *new_conn(struct tcpana *a, const struct tcpseg *s)
 	c->syn_dir = -1;
 	for (int i = 0; i < 2; i++) {
 		c->d[i].win_scale = TA_WS_UNKNOWN;
-		c->d[i].dupacknum = 0;
+		c->d[i].window = UINT32_MAX; /* G_MAXUINT32 in init_tcp_conversation_data() */
 	}
 	h = hash_tuple(s, a->nbuckets);
 	c->hnext = a->buckets[h];
@@ -236,11 +242,8 @@ static struct tcpana_conn *lookup(struct tcpana *a, const struct tcpseg *s, int 
 }
 
 /* Wireshark's verify_tcp_window_scaling(), after the SYN's options. */
-static void window_scaling_from_syn(struct tcpana_dir *fwd, struct tcpana_dir *rev, int is_synack,
-                                    int ws)
+static void verify_window_scaling(struct tcpana_dir *fwd, struct tcpana_dir *rev, int is_synack)
 {
-	if (ws >= 0)
-		fwd->win_scale = ws;
 	if (fwd->win_scale == TA_WS_UNKNOWN) {
 		fwd->win_scale = TA_WS_NONE;
 		rev->win_scale = TA_WS_NONE;
@@ -249,21 +252,66 @@ static void window_scaling_from_syn(struct tcpana_dir *fwd, struct tcpana_dir *r
 	}
 }
 
-/* The peer's window as window_full uses it (4.0 shifts even a SYN's window). */
+/* The peer's window as window_full uses it: not shifted while the peer has
+ * sent nothing but its SYN (is_first_ack), nor without scaling. */
 static uint32_t shifted_window(const struct tcpana_dir *d)
 {
-	if (d->win_scale < 0)
+	if (d->is_first_ack || d->win_scale < 0)
 		return d->window;
 	return d->window << d->win_scale;
 }
 
-/* The rules of tcp_analyze_sequence_number(), in its order. */
-static uint32_t analyze(struct tcpana_conn *c, int dir, const struct tcpseg *s)
+/* Lists a segment as unacknowledged (Wireshark's ual list). Returns 0, or -1
+ * when out of memory. */
+static int unacked_add(struct tcpana_dir *d, uint32_t nextseq)
+{
+	if (d->nunacked == d->capunacked) {
+		uint32_t cap = d->capunacked ? d->capunacked * 2 : 16;
+		uint32_t *v;
+
+		if (cap > TA_MAX_UNACKED)
+			cap = TA_MAX_UNACKED;
+		v = realloc(d->unacked, cap * sizeof *v);
+		if (!v)
+			return -1;
+		d->unacked = v;
+		d->capunacked = cap;
+	}
+	d->unacked[d->nunacked++] = nextseq;
+	d->unacked_dirty = 1;
+	return 0;
+}
+
+/* The peer's ack removes every listed segment that ends at or before it. */
+static void unacked_remove(struct tcpana_dir *d, uint32_t ack)
+{
+	uint32_t k = 0;
+
+	if (!d->nunacked || (!d->unacked_dirty && d->unacked_ack == ack))
+		return;
+	for (uint32_t i = 0; i < d->nunacked; i++)
+		if (GT_SEQ(d->unacked[i], ack))
+			d->unacked[k++] = d->unacked[i];
+	d->nunacked = k;
+	d->unacked_dirty = 0;
+	d->unacked_ack = ack;
+	if (k == 0) {
+		free(d->unacked);
+		d->unacked = NULL;
+		d->capunacked = 0;
+	}
+}
+
+/* The rules of tcp_analyze_sequence_number(), in its order. f holds the
+ * flags the frame already has (reused_ports). Returns them with the
+ * analysis's; -1 in *oom when out of memory. */
+static uint32_t analyze(struct tcpana_conn *c, int dir, const struct tcpseg *s, uint32_t f,
+                        int *oom)
 {
 	struct tcpana_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
 	const uint32_t seq = s->seq, ack = s->ack, seglen = s->seglen, window = s->window;
 	const uint16_t flags = s->flags;
-	uint32_t f = 0, nextseq;
+	uint32_t nextseq;
 
 	if (!fwd->base_set) {
 		if (flags & TH_SYN) {
@@ -316,10 +364,10 @@ static uint32_t analyze(struct tcpana_conn *c, int dir, const struct tcpseg *s)
 		f |= TA_BIT(TA_ZERO_WINDOW_PROBE_ACK);
 		goto finished_fwd;
 	}
-	/* DUPLICATE ACK */
+	/* DUPLICATE ACK (after an ACKed unseen segment it counts as the first) */
 	if (seglen == 0 && window && window == fwd->window && seq == fwd->nextseq &&
 	    ack == fwd->lastack && !(flags & (TH_SYN | TH_FIN | TH_RST))) {
-		fwd->dupacknum++;
+		fwd->dupacknum = fwd->dupacknum == TA_DUPACK_HOLE ? 1 : fwd->dupacknum + 1;
 		f |= TA_BIT(TA_DUPLICATE_ACK);
 	}
 
@@ -329,39 +377,51 @@ finished_fwd:
 		fwd->dupacknum = 0;
 	}
 	/* ACKED LOST SEGMENT: acks beyond what the other direction was seen
-	 * sending; the mark moves so that the same hole is not reported again. */
+	 * sending. Once per hole: the mark moves to the other direction's
+	 * nextseq; when it is there already, the other direction's dupacknum
+	 * (TA_DUPACK_HOLE) remembers that this hole was reported, until its ack
+	 * moves. */
 	if (rev->maxseqtobeacked && GT_SEQ(ack, rev->maxseqtobeacked) && (flags & TH_ACK)) {
-		f |= TA_BIT(TA_ACK_LOST_SEGMENT);
-		rev->maxseqtobeacked = rev->nextseq;
+		if (LT_SEQ(rev->maxseqtobeacked, rev->nextseq)) {
+			rev->maxseqtobeacked = rev->nextseq;
+			f |= TA_BIT(TA_ACK_LOST_SEGMENT);
+		} else {
+			if (rev->dupacknum == 0)
+				f |= TA_BIT(TA_ACK_LOST_SEGMENT);
+			rev->dupacknum = TA_DUPACK_HOLE;
+		}
 	}
-	/* RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS */
+	/* RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS. Times
+	 * are compared unsigned, as Wireshark's guint64: a time that went
+	 * backwards is never "within" a threshold. */
 	if (seglen > 0 || (flags & (TH_SYN | TH_FIN))) {
 		int seq_not_advanced = fwd->nextseq && LT_SEQ(seq, fwd->nextseq);
-		int64_t t, ooo_thres;
+		uint64_t t, ooo_thres;
 
 		if (f & TA_BIT(TA_KEEP_ALIVE))
 			goto finished_checking;
 		/* New data right after a (1-byte) zero window probe is not a retransmission. */
 		if (seglen > 1 && fwd->nextseq - 1 == seq)
 			seq_not_advanced = 0;
-		/* Spurious: all of it was already acknowledged. Checked before fast
-		 * retransmission and out-of-order, as tshark 4.0.17 does (a copy of
-		 * an acknowledged segment soon after the highest one is spurious,
-		 * not out of order: seen in a loopback capture with drops). */
+		/* Spurious: all of it was already acknowledged (checked before fast
+		 * retransmission and out-of-order). */
 		if (seglen > 0 && rev->lastack && LE_SEQ(seq + seglen, rev->lastack)) {
 			f |= TA_BIT(TA_SPURIOUS_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
 			goto finished_checking;
 		}
-		/* Fast retransmission: >= 2 duplicate ACKs asked for this seq within 20 ms. */
-		t = s->t_ns - rev->lastack_t;
+		/* Fast retransmission: >= 2 duplicate ACKs asked for this seq within
+		 * 20 ms (or the peer acked an unseen segment: TA_DUPACK_HOLE). */
+		t = (uint64_t)(s->t_ns - rev->lastack_t);
 		if (seq_not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && t < 20000000) {
 			f |= TA_BIT(TA_FAST_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
 			goto finished_checking;
 		}
-		/* Out of order: soon after the highest segment, within the first RTT. */
-		t = s->t_ns - fwd->nextseq_t;
-		ooo_thres = c->first_rtt_ns ? c->first_rtt_ns : 3000000;
-		if (seq_not_advanced && t < ooo_thres && fwd->nextseq != seq + seglen) {
+		/* Out of order: soon after the highest segment, within the first RTT,
+		 * and not ending where it does (a SYN or FIN counts as one byte). */
+		t = (uint64_t)(s->t_ns - fwd->nextseq_t);
+		ooo_thres = c->first_rtt_ns ? (uint64_t)c->first_rtt_ns : 3000000;
+		if (seq_not_advanced && t < ooo_thres &&
+		    fwd->nextseq != seq + seglen + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0)) {
 			f |= TA_BIT(TA_OUT_OF_ORDER);
 			goto finished_checking;
 		}
@@ -369,9 +429,15 @@ finished_fwd:
 			f |= TA_BIT(TA_RETRANSMISSION);
 	}
 finished_checking:
+	/* The segment is listed as unacknowledged while the list has room; only
+	 * then does a SYN or FIN count as one byte. */
 	nextseq = seq + seglen;
-	if (flags & (TH_SYN | TH_FIN))
-		nextseq += 1;
+	if ((seglen || (flags & (TH_SYN | TH_FIN))) && fwd->nunacked < TA_MAX_UNACKED) {
+		if (flags & (TH_SYN | TH_FIN))
+			nextseq += 1;
+		if (unacked_add(fwd, nextseq) < 0)
+			*oom = 1;
+	}
 	/* The highest nextseq seen; zero window probes do not advance it. */
 	if ((GT_SEQ(nextseq, fwd->nextseq) || !fwd->nextseq) && !(f & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
 		fwd->nextseq = nextseq;
@@ -384,6 +450,7 @@ finished_checking:
 	fwd->lastack = ack;
 	fwd->lastack_t = s->t_ns;
 	fwd->lastsegflags = f;
+	unacked_remove(rev, ack);
 	return f;
 }
 
@@ -391,15 +458,27 @@ int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out
 {
 	struct tcpana_conn *c;
 	struct tcpana_dir *fwd;
-	int dir = 0;
-	uint32_t f;
+	int dir = 0, oom = 0;
+	uint32_t f = 0;
 
 	c = lookup(a, s, &dir);
-	/* A new SYN on a known tuple with another ISN: the ports were reused. */
-	if (c && (s->flags & (TH_SYN | TH_ACK)) == TH_SYN && c->d[dir].base_set &&
+	/* A SYN on a known tuple (dissect_tcp()): another ISN is a new
+	 * connection on reused ports; the same ISN (a copy of the SYN) restores
+	 * nextseq to the highest acknowledgeable seq (Wireshark issue 17616). */
+	if (c && (s->flags & (TH_SYN | TH_ACK)) == TH_SYN && c->d[dir].base_set) {
+		if (c->d[dir].base_seq != s->seq) {
+			unlink_conn(a, c, s);
+			c = NULL;
+			f |= TA_BIT(TA_REUSED_PORTS);
+		} else {
+			c->d[dir].nextseq = c->d[dir].maxseqtobeacked;
+		}
+	}
+	/* A SYN+ACK with another ISN: Wireshark renumbers from it and flags it. */
+	if (c && (s->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && c->d[dir].base_set &&
 	    c->d[dir].base_seq != s->seq) {
-		unlink_conn(a, c, s);
-		c = NULL;
+		c->d[dir].base_seq = s->seq;
+		f |= TA_BIT(TA_REUSED_PORTS);
 	}
 	if (!c) {
 		c = new_conn(a, s);
@@ -408,20 +487,38 @@ int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out
 		dir = 0;
 	}
 	fwd = &c->d[dir];
-	if ((s->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
-		c->syn_dir = dir;
-		c->syn_t = s->t_ns;
+	if (!s->no_seglen)
+		f = analyze(c, dir, s, f, &oom);
+	if (oom)
+		return -1;
+	if (s->bad_hlen) {
+		/* Wireshark gives up on the header here: nothing shown, nothing more. */
+		f = 0;
+		goto counted;
 	}
-	/* The first RTT: from the SYN to the ACK that completes the handshake. */
-	if (!c->first_rtt_ns && c->syn_dir == dir && c->syn_t && (s->flags & TH_ACK) &&
-	    !(s->flags & TH_SYN))
-		c->first_rtt_ns = s->t_ns - c->syn_t;
-
-	f = analyze(c, dir, s);
-	/* A SYN whose options the snaplen cut says nothing about scaling: it
-	 * stays unknown (and window_full unevaluated) rather than "none". */
-	if ((s->flags & TH_SYN) && s->opts_captured)
-		window_scaling_from_syn(fwd, &c->d[!dir], (s->flags & TH_ACK) != 0, s->wscale);
+	if (s->flags & TH_SYN) {
+		fwd->is_first_ack = 1;
+		if (!(s->flags & TH_ACK)) {
+			c->syn_dir = dir;
+			c->syn_t = s->t_ns;
+		}
+	}
+	/* The first RTT: from the latest SYN to the first ACK without SYN, either way. */
+	if ((s->flags & (TH_SYN | TH_ACK)) == TH_ACK) {
+		if (c->syn_t && !c->first_rtt_ns)
+			c->first_rtt_ns = s->t_ns - c->syn_t;
+		fwd->is_first_ack = 0;
+	}
+	/* The options: a window scale option is stored whatever the segment;
+	 * the SYN's scaling is checked after them, unless the dissection
+	 * stopped inside them (then no analysis flag is shown either). */
+	if (s->wscale >= 0)
+		fwd->win_scale = s->wscale;
+	if (!s->opts_captured) {
+		f &= ~TA_ANALYSIS_FLAGS;
+	} else if (s->flags & TH_SYN) {
+		verify_window_scaling(fwd, &c->d[!dir], (s->flags & TH_ACK) != 0);
+	}
 	if (s->flags & TH_RST) {
 		f |= TA_BIT(TA_RST);
 		c->reset = 1;
@@ -430,6 +527,7 @@ int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out
 		f |= TA_BIT(TA_SYN);
 	if (s->flags & TH_FIN)
 		f |= TA_BIT(TA_FIN);
+counted:
 	for (int i = 0; i < TA_NFLAGS; i++)
 		if (f & TA_BIT(i))
 			fwd->counts[i]++;

@@ -24,6 +24,7 @@ enum tcpana_flag {
 	TA_FAST_RETRANSMISSION,
 	TA_SPURIOUS_RETRANSMISSION,
 	TA_OUT_OF_ORDER,
+	TA_REUSED_PORTS,         /* a new connection with the ports of an earlier one */
 	TA_RST,
 	TA_SYN,
 	TA_FIN,
@@ -32,7 +33,7 @@ enum tcpana_flag {
 
 #define TA_BIT(f) (1u << (f))
 /* The flags of Wireshark's tcp.analysis.flags (not the SYN, FIN, RST bits). */
-#define TA_ANALYSIS_FLAGS (TA_BIT(TA_OUT_OF_ORDER + 1) - 1u)
+#define TA_ANALYSIS_FLAGS (TA_BIT(TA_REUSED_PORTS + 1) - 1u)
 
 /* "zero_window" ... as in DESIGN.md and Wireshark's tcp.analysis.* names. */
 const char *tcpana_flag_name(enum tcpana_flag f);
@@ -42,6 +43,13 @@ enum {
 	TA_WS_UNKNOWN = -1, /* no SYN seen: scaling unknown */
 	TA_WS_NONE = -2,    /* the handshake did not negotiate scaling */
 };
+
+/* Wireshark's TCP_MAX_UNACKED_SEGMENTS: past this many unacknowledged
+ * segments it stops listing them, and a SYN or FIN then does not count as
+ * one byte of sequence space. */
+#define TA_MAX_UNACKED 10000
+/* Wireshark's dupacknum -1, stored in a guint32. */
+#define TA_DUPACK_HOLE UINT32_MAX
 
 struct tcpana_dir {
 	uint32_t base_seq;
@@ -53,10 +61,21 @@ struct tcpana_dir {
 	uint32_t lastack;
 	int64_t lastack_t;
 	uint64_t lastnondupack;
-	int dupacknum;
-	uint32_t window;          /* raw, as last sent by this direction */
+	uint32_t dupacknum;       /* TA_DUPACK_HOLE: an ACKed unseen segment was reported for
+	                           * the hole. Unsigned as Wireshark's guint32: that mark is
+	                           * also ">= 2 duplicate ACKs" to the fast retransmission test */
+	uint32_t window;          /* raw, as last sent by this direction (UINT32_MAX: none yet) */
 	int win_scale;            /* >= 0, or TA_WS_* */
+	int is_first_ack;         /* sent a SYN and no ACK without SYN since: its window is
+	                           * not shifted for window_full (Wireshark issue 14690) */
 	uint32_t lastsegflags;    /* analysis flags of this direction's last segment */
+	/* The end (nextseq) of each segment sent and not yet acknowledged, as
+	 * Wireshark lists them (at most TA_MAX_UNACKED): only their count
+	 * matters. Empty while the peer acknowledges what is sent. */
+	uint32_t *unacked;
+	uint32_t nunacked, capunacked;
+	int unacked_dirty;        /* added to since the last removal */
+	uint32_t unacked_ack;     /* the ack of that removal */
 	uint64_t counts[TA_NFLAGS];
 	uint64_t packets, payload_bytes;
 };
@@ -67,7 +86,9 @@ struct tcpana_conn {
 	uint8_t addr[2][16];      /* [0]: the endpoint that sent the first packet seen */
 	uint16_t port[2];
 	struct tcpana_dir d[2];
-	int64_t first_t, last_t, syn_t, first_rtt_ns;
+	int64_t first_t, last_t;
+	int64_t syn_t;            /* the latest SYN without ACK (Wireshark's ts_mru_syn) */
+	int64_t first_rtt_ns;     /* from it to the first ACK without SYN (ts_first_rtt) */
 	uint64_t packets;
 	int syn_dir;              /* the direction that sent the SYN, -1 if not seen */
 	int reset;                /* an RST was seen */
@@ -79,7 +100,8 @@ struct tcpana_conn {
 struct tcpana_pkt {
 	struct tcpana_conn *conn;
 	int dir;                  /* 0: addr[0] -> addr[1] */
-	uint32_t aflags;          /* TA_BIT(...) */
+	uint32_t aflags;          /* TA_BIT(...): the flags Wireshark shows for the frame (none
+	                           * when its dissection stops before they are shown) */
 	uint32_t seq_rel, ack_rel, seglen;
 	uint16_t thflags;
 	uint32_t win_scaled;      /* the window in bytes, when the scale is known */

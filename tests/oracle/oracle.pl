@@ -70,13 +70,16 @@ sub tshark {
 	}
 	my ($out, undef, $rc) = run('tshark', '-n', '-r', $path, '-T', 'fields', '-E', 'occurrence=f',
 		'-e', 'frame.number', '-e', 'tcp.stream', map { ('-e', "tcp.analysis.$_") } @FLAGS);
-	my %r = (frames => 0, streams => 0, flagged => {}, rc => $rc);
+	my %r = (frames => 0, streams => 0, tcp => 0, flagged => {}, rc => $rc);
 	my %streams;
 	for my $line (split /\n/, $out) {
 		my ($num, $stream, @v) = split /\t/, $line, -1;
 		next unless defined $num && $num =~ /^\d+$/;
 		$r{frames}++;
-		$streams{$stream} = 1 if defined $stream && $stream ne '';
+		if (defined $stream && $stream ne '') {
+			$streams{$stream} = 1;
+			$r{tcp}++;
+		}
 		my @set = map { $FLAGS[$_] } grep { defined $v[$_] && $v[$_] ne '' } 0 .. $#FLAGS;
 		$r{flagged}{$num} = join ',', @set if @set;
 	}
@@ -114,7 +117,7 @@ sub compare_file {
 	my $t = tshark($path);
 	my $p = probelock($path);
 	my %r = (file => $name, tshark => { frames => $t->{frames}, streams => $t->{streams},
-		flagged => scalar keys %{ $t->{flagged} } });
+		tcp => $t->{tcp}, flagged => scalar keys %{ $t->{flagged} } });
 	my %tcount;
 	$tcount{$_}++ for map { split /,/ } values %{ $t->{flagged} };
 	$r{tshark}{counts} = \%tcount;
@@ -168,7 +171,8 @@ my @results;
 
 # Report.
 my %tot = map { $_ => 0 } qw(files compared unreadable frames segments connections streams
-	tflagged pflagged dframes dfiles);
+	ttcp tflagged pflagged dframes dfiles);
+my @tcpdiff;
 my (%unread, %ours, %theirs, %only_ours, %only_theirs);
 my $max = $o{'max-lines'};
 for my $r (@results) {
@@ -188,6 +192,8 @@ for my $r (@results) {
 	$tot{segments} += $r->{probelock}{segments};
 	$tot{connections} += $r->{probelock}{connections};
 	$tot{streams} += $r->{tshark}{streams};
+	$tot{ttcp} += $r->{tshark}{tcp};
+	push @tcpdiff, $r if $r->{tshark}{tcp} != $r->{probelock}{segments};
 	$tot{tflagged} += $r->{tshark}{flagged};
 	$tot{pflagged} += $r->{probelock}{flagged};
 	$ours{$_} += $r->{probelock}{counts}{$_} for keys %{ $r->{probelock}{counts} };
@@ -213,8 +219,8 @@ for my $r (@results) {
 print "\n" if $tot{dfiles};
 printf "files: %d in %s; %d compared, %d that probelock cannot read\n", $tot{files}, $dir,
 	$tot{compared}, $tot{unreadable};
-printf "compared: %d frames, %d TCP segments, %d connections (tshark: %d TCP streams)\n",
-	$tot{frames}, $tot{segments}, $tot{connections}, $tot{streams};
+printf "compared: %d frames, %d TCP segments, %d connections (tshark: %d frames with TCP, %d TCP streams)\n",
+	$tot{frames}, $tot{segments}, $tot{connections}, $tot{ttcp}, $tot{streams};
 printf "frames with analysis flags: probelock %d, tshark %d; frames that differ: %d in %d files\n",
 	$tot{pflagged}, $tot{tflagged}, $tot{dframes}, $tot{dfiles};
 printf "  %-24s %9s %9s %11s %11s\n", 'flag', 'probelock', 'tshark', 'only ours', 'only tshark';
@@ -222,6 +228,14 @@ for my $f (@FLAGS) {
 	next unless $ours{$f} || $theirs{$f};
 	printf "  %-24s %9d %9d %11d %11d\n", $f, $ours{$f} // 0, $theirs{$f} // 0, $only_ours{$f} // 0,
 		$only_theirs{$f} // 0;
+}
+if (@tcpdiff) {
+	print "files where tshark saw TCP in more or fewer frames (probelock's skipped frames by cause):\n";
+	for my $r (@tcpdiff) {
+		my $sk = $r->{probelock}{skipped} // {};
+		printf "  %s: tshark %d, probelock %d (%s)\n", $r->{file}, $r->{tshark}{tcp}, $r->{probelock}{segments},
+			join(', ', map { "$_ $sk->{$_}" } grep { $sk->{$_} } sort keys %$sk) || 'none skipped';
+	}
 }
 if (%unread) {
 	print "not read by probelock (libpcap cannot, or not TCP/IP at all):\n";

@@ -94,15 +94,23 @@ static void test_ethernet_ipv4(void **st)
 	assert_int_equal(s.wscale, 7);
 	assert_true(s.opts_captured);
 	/* Cut by a small snaplen inside the payload: the length still comes from IP. */
-	assert_int_equal(pcapin_decode(DLT_EN10MB, f, 14 + 20 + 24 + 10, &s), PCAPIN_OK);
+	assert_int_equal(pcapin_decode_frame(DLT_EN10MB, f, 14 + 20 + 24 + 10, (uint32_t)n, &s), PCAPIN_OK);
 	assert_int_equal(s.seglen, 100);
 	/* Cut inside the TCP options: decoded, options unknown. */
-	assert_int_equal(pcapin_decode(DLT_EN10MB, f, 14 + 20 + 22, &s), PCAPIN_OK);
+	assert_int_equal(pcapin_decode_frame(DLT_EN10MB, f, 14 + 20 + 22, (uint32_t)n, &s), PCAPIN_OK);
 	assert_false(s.opts_captured);
+	/* A frame shorter than its IP total length: the payload is what the
+	 * frame holds (Wireshark); a total length of 0 is TSO's: the same. */
+	put16(f + 14 + 2, 1400);
+	assert_int_equal(pcapin_decode(DLT_EN10MB, f, (uint32_t)n, &s), PCAPIN_OK);
+	assert_int_equal(s.seglen, 100);
+	put16(f + 14 + 2, 0);
+	assert_int_equal(pcapin_decode_frame(DLT_EN10MB, f, 14 + 20 + 24 + 10, (uint32_t)n, &s), PCAPIN_OK);
+	assert_int_equal(s.seglen, 100);
 	/* Cut inside the fixed TCP header: that one is truncated. */
-	assert_int_equal(pcapin_decode(DLT_EN10MB, f, 14 + 20 + 19, &s), PCAPIN_TRUNCATED);
-	assert_int_equal(pcapin_decode(DLT_EN10MB, f, 14 + 19, &s), PCAPIN_TRUNCATED);
-	assert_int_equal(pcapin_decode(DLT_EN10MB, f, 13, &s), PCAPIN_TRUNCATED);
+	assert_int_equal(pcapin_decode_frame(DLT_EN10MB, f, 14 + 20 + 19, (uint32_t)n, &s), PCAPIN_TRUNCATED);
+	assert_int_equal(pcapin_decode_frame(DLT_EN10MB, f, 14 + 19, (uint32_t)n, &s), PCAPIN_TRUNCATED);
+	assert_int_equal(pcapin_decode_frame(DLT_EN10MB, f, 13, (uint32_t)n, &s), PCAPIN_TRUNCATED);
 }
 
 static void test_other_link_types(void **st)
@@ -161,8 +169,19 @@ static void test_ipv4_oddities(void **st)
 	put16(ip + 2, 18); /* total length below the header length */
 	assert_int_equal(pcapin_decode(DLT_RAW, ip, (uint32_t)n, &s), PCAPIN_MALFORMED);
 	n = ipv4(ip, 6, 0, 0);
-	put16(ip + 2, 30); /* TCP header longer than what IP says */
+	put16(ip + 2, 30); /* not even the fixed TCP header within the IP length */
 	assert_int_equal(pcapin_decode(DLT_RAW, ip, (uint32_t)n, &s), PCAPIN_MALFORMED);
+	put16(ip + 2, 42); /* TCP header longer than what IP says: tracked, length unknown */
+	memset(&s, 0, sizeof s);
+	assert_int_equal(pcapin_decode(DLT_RAW, ip, (uint32_t)n, &s), PCAPIN_OK);
+	assert_true(s.no_seglen);
+	assert_false(s.opts_captured);
+	n = ipv4(ip, 6, 0, 0);
+	ip[20 + 12] = 0x40; /* TCP header length 16: analysed with 24 - 16 bytes, then Wireshark stops */
+	memset(&s, 0, sizeof s);
+	assert_int_equal(pcapin_decode(DLT_RAW, ip, (uint32_t)n, &s), PCAPIN_OK);
+	assert_true(s.bad_hlen);
+	assert_int_equal(s.seglen, 8);
 	n = ipv4(ip, 6, 0, 0);
 	ip[20 + 22] = 200; /* window scale 200: clamped to 14 (RFC 7323) */
 	assert_int_equal(pcapin_decode(DLT_RAW, ip, (uint32_t)n, &s), PCAPIN_OK);
@@ -223,8 +242,10 @@ static void test_ipv6(void **st)
 	n = ipv6(p, 17, NULL, 0);
 	assert_int_equal(pcapin_decode(DLT_RAW, p, (uint32_t)n, &s), PCAPIN_NOT_TCP);
 	n = ipv6(p, 0, hbh, sizeof hbh);
-	assert_int_equal(pcapin_decode(DLT_RAW, p, 44, &s), PCAPIN_TRUNCATED);
-	assert_int_equal(pcapin_decode(DLT_RAW, p, 39, &s), PCAPIN_TRUNCATED);
+	assert_int_equal(pcapin_decode_frame(DLT_RAW, p, 44, (uint32_t)n, &s), PCAPIN_TRUNCATED);
+	assert_int_equal(pcapin_decode_frame(DLT_RAW, p, 39, (uint32_t)n, &s), PCAPIN_TRUNCATED);
+	/* A frame that ends inside the extension header it announces. */
+	assert_int_equal(pcapin_decode(DLT_RAW, p, 44, &s), PCAPIN_MALFORMED);
 }
 
 int main(void)
