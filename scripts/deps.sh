@@ -16,11 +16,15 @@ PACKAGES=(
 	tshark # the tests' oracle for the capture analysis, nothing else uses it
 	libxml2-utils # xmllint: the tests validate junit.xml against tests/junit.xsd
 	valgrind      # memcheck runs of echod, tcpecho and probelock analyze (tests/proc/19)
+	openbsd-inetd # the draft's server, its built-in echo: a peer the project did not write (tests/proc/24)
+	              # and one to measure against (bench). The tests run their own inetd in a namespace of their
+	              # own (its port 7); Debian's own service answers nothing (an empty /etc/inetd.conf)
+	python3-minimal # a client written in another language against echod --monitor (tests/proc/25)
 )
 
 # `deps.sh bench`: the peers that make bench measures probelock against too.
 if [[ ${1:-} == bench ]]; then
-	PACKAGES+=(openbsd-inetd socat)
+	PACKAGES+=(socat)
 fi
 # `deps.sh freshroot`: what tests/freshroot/check.sh needs to make and enter a fresh root.
 if [[ ${1:-} == freshroot ]]; then

@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -e /dev/net/tun ]; then
 	echo "1..0 # skip needs root and /dev/net/tun"
 	exit 0
 fi
-plan 20
+plan 24
 
 NS="plk-t13-$$" TAP="plk$$t"
 tap_netns "$NS" "$TAP" || { echo "Bail out! cannot create namespace $NS with TAP $TAP"; exit 1; }
@@ -53,6 +53,29 @@ if command -v tshark >/dev/null; then
 else
 	echo "ok $((_n += 1)) # skip tshark missing"
 fi
+
+# The default abort, held until lwIP's first probe (--hold 1): without the hold
+# the client aborts 0.5 s after the onset, before lwIP probes (1.5 s), and the
+# wire shows no probe from the board. With it: probe_deadlock, lwIP's 1-byte
+# probe in the excerpt, counted by the client too, and the RST at once after.
+"$BIN/probelock" capture "$TAP" "$TMP/hold.pcap" --netns "$NS" --snaplen 128 --filter "tcp port 7" >"$TMP/cap2.out" 2>&1 &
+CAP=$!
+track "$CAP"
+for _ in $(seq 100); do grep -q capturing "$TMP/cap2.out" && break; sleep 0.05; done
+TE -a 20 --hold 1 --payload 300000 --json >"$TMP/hold.json"
+is "$?:$(json "$TMP/hold.json" '$d->{outcome}'):$(json "$TMP/hold.json" '$d->{ended_by}')" "3:deadlock:detector" \
+	"--hold 1 against lwIP: deadlock, aborted by the detector after the hold"
+sleep 0.3
+stop_pid "$CAP"
+"$BIN/probelock" analyze --json "$TMP/hold.pcap" >"$TMP/hold.an.json"
+is "$(json "$TMP/hold.an.json" 'join ",", map { $_->{cause} } @{$d->{connections}[0]{stalls}}')" probe_deadlock \
+	"--hold 1: the capture's analysis says probe_deadlock"
+"$BIN/probelock" analyze --excerpt "$TMP/hold.pcap" >"$TMP/hold.txt"
+grep -Eq "B > A: \. [0-9]+:[0-9]+\(1\) .*zero_window_probe" "$TMP/hold.txt"
+ok $? "--hold 1: lwIP's 1-byte probe is in the excerpt"
+perl -e 'exit !($ARGV[0] >= 1 && $ARGV[1] >= 1)' "$(json "$TMP/hold.json" '$d->{deadlock}{probes}{received}')" \
+	"$(json "$TMP/hold.json" '$d->{deadlock}{probes}{sent}')"
+ok $? "--hold 1: the client counted the board's probe ($(json "$TMP/hold.json" '$d->{deadlock}{probes}{received}') received, $(json "$TMP/hold.json" '$d->{deadlock}{probes}{sent}') sent)"
 
 for mode in nonblocking chunked split aware; do
 	TE -a 30 --mode "$mode" --payload 300000 --json >"$TMP/$mode.json"
