@@ -62,26 +62,4 @@ enum {
  * err is set for RUN_INFRA/RUN_USAGE. */
 int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, size_t errlen);
 
-/* Writes summary.csv and junit.xml of a run folder from its model, every expected cell in
- * the scenario's order (a missing one as "missing" / a junit error of type "missing"); sc
- * gives the matrix keys. Returns 0 or -1 with err naming the file. */
-int runner_write_reports(const struct results *res, const struct scenario *sc, char *err, size_t errlen);
-
-/* Joins run folders of one scenario (its identity checked, the same --only) into a new run
- * under results_root: run.json expecting every cell of the selection whatever shard ran it,
- * cells.jsonl, cells/<id>/, env.json with each shard's command, the reports. A cell present
- * twice is taken once (the first folder given). Returns 0 when every expected cell is there
- * and held, 1 when some failed, broke or are missing, -2 (err) when the folders are not of
- * one run, -1 (err) on a file error; out gets the new folder. */
-int runner_merge(char *const dirs[], int n, const struct scenario *sc, const char *results_root,
-                 const char *cmdline, char *out, size_t outlen, char *err, size_t errlen);
-
-/* The shards "K/N" that none of the folders ran ("" when all are there or unknown). */
-void runner_missing_shards(char *const dirs[], int n, char *out, size_t len);
-
-/* One row of the verdict table of a run folder, for a main to print: cell, outcome, how it
- * ended, detection latency, stall causes, verdict (a missing cell as MISSING). With c NULL,
- * the header. */
-void runner_table_row(const struct results_cell *c, char *out, size_t len);
-
 #endif

@@ -11,7 +11,9 @@
 #include "netenv.h"
 #include "optutil.h"
 #include "report.h"
+#include "merge.h"
 #include "runner.h"
+#include "summary.h"
 #include "scenario.h"
 
 static const char help[] =
@@ -69,10 +71,10 @@ static void print_table(const struct results *res)
 {
 	char row[2048];
 
-	runner_table_row(NULL, row, sizeof row);
+	summary_table_row(NULL, row, sizeof row);
 	printf("\n%s\n", row);
 	for (size_t i = 0; i < res->ncells; i++) {
-		runner_table_row(&res->cells[i], row, sizeof row);
+		summary_table_row(&res->cells[i], row, sizeof row);
 		printf("%s\n", row);
 	}
 	putchar('\n');
@@ -434,7 +436,7 @@ int cmd_merge(int argc, char **argv)
 	sc = load_scenario_or_report("merge", scen);
 	if (!sc)
 		return 2;
-	rc = runner_merge(argv + optind, argc - optind, sc, root, cmdline, out, sizeof out, err, sizeof err);
+	rc = merge_runs(argv + optind, argc - optind, sc, root, cmdline, out, sizeof out, err, sizeof err);
 	if (rc < 0) {
 		fprintf(stderr, "probelock %s\n", err);
 		scenario_free(sc);
@@ -444,7 +446,7 @@ int cmd_merge(int argc, char **argv)
 		char miss[512];
 		struct results res;
 
-		runner_missing_shards(argv + optind, argc - optind, miss, sizeof miss);
+		merge_missing_shards(argv + optind, argc - optind, miss, sizeof miss);
 		printf("merged %d run%s into %s\n", argc - optind, argc - optind == 1 ? "" : "s", out);
 		if (miss[0])
 			printf("shards not given: %s\n", miss);
@@ -487,7 +489,7 @@ int cmd_report(int argc, char **argv)
 	if (!sc)
 		return 2;
 	orc = results_open(&res, argv[1], sc, 0, warn_line, NULL, err, sizeof err);
-	if (orc < 0 || runner_write_reports(&res, sc, err, sizeof err) < 0 || report_generate(&res, sc, err, sizeof err) < 0) {
+	if (orc < 0 || summary_write(&res, sc, err, sizeof err) < 0 || report_generate(&res, sc, err, sizeof err) < 0) {
 		fprintf(stderr, "probelock report: %s\n", err);
 		results_close(&res);
 		scenario_free(sc);
