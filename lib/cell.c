@@ -5,10 +5,12 @@
 #include "analysis.h"
 #include "baseline.h"
 #include "capture.h"
+#include "client.h"
 #include "fsutil.h"
 #include "netenv.h"
 #include "plot.h"
 #include "proc.h"
+#include "server.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,8 +84,6 @@ static void record_pid(pid_t pid, const char *exe, int add)
 		envreg_drop("pid", v);
 }
 
-static const char *const server_modes[] = { "event", "blocking", "stall", "slow" };
-static const char *const client_modes[] = { "blocking", "nonblocking", "chunked", "split", "aware" };
 
 /* Starts one of the cell's programs with its stdout and stderr in the cell's
  * folder (out_name, err_name) and records its PID for env down. Returns the
@@ -140,7 +140,7 @@ static void lwip_argv(struct cell_ctx *r, struct cell *k, char **argv, int *n, c
 	argv_add(argv, n, "--gateway");
 	argv_add(argv, n, NETENV_CLIENT_ADDR);
 	argv_add(argv, n, "--mode");
-	argv_add(argv, n, "%s", c->server.mode == 2 ? "stall" : "echo");
+	argv_add(argv, n, "%s", c->server.mode == SERVER_STALL ? "stall" : "echo");
 	argv_num(argv, n, "--app-buf", c->server.app_buf < 65535 ? c->server.app_buf : 65535, "");
 	if (c->server.keepalive[0]) {
 		argv_add(argv, n, "--keepalive");
@@ -166,12 +166,12 @@ static int start_echod(struct cell_ctx *r, struct cell *k)
 	argv_add(argv, &n, "--port");
 	argv_add(argv, &n, "0");
 	argv_add(argv, &n, "--mode");
-	argv_add(argv, &n, "%s", server_modes[c->server.mode]);
+	argv_add(argv, &n, "%s", server_mode_name((enum server_mode)c->server.mode));
 	argv_add(argv, &n, "--stats");
 	argv_add(argv, &n, "%s/server.json", k->dir);
 	argv_add(argv, &n, "--monitor");
 	argv_num(argv, &n, "--stall-threshold", c->detect.stall_threshold_us, "us");
-	if (c->server.mode == 1)
+	if (c->server.mode == SERVER_BLOCKING)
 		argv_num(argv, &n, "--app-buf", c->server.app_buf, "");
 	else
 		argv_num(argv, &n, "--out-cap", c->server.out_cap, "");
@@ -179,9 +179,9 @@ static int start_echod(struct cell_ctx *r, struct cell *k)
 		argv_num(argv, &n, "--sndbuf", c->server.sndbuf, "");
 	if (c->server.rcvbuf)
 		argv_num(argv, &n, "--rcvbuf", c->server.rcvbuf, "");
-	if (c->server.mode == 3)
+	if (c->server.mode == SERVER_SLOW)
 		argv_num(argv, &n, "--rate", c->server.rate, "");
-	if (c->server.mode == 2 && c->server.stall_for_us)
+	if (c->server.mode == SERVER_STALL && c->server.stall_for_us)
 		argv_num(argv, &n, "--stall-for", c->server.stall_for_us, "us");
 	if (c->server.idle_timeout_us)
 		argv_num(argv, &n, "--idle-timeout", c->server.idle_timeout_us, "us");
@@ -244,16 +244,16 @@ static int start_tcpecho(struct cell_ctx *r, struct cell *k)
 	argv_num(argv, &n, "-a", c->client.alarm_us, "us");
 	argv_num(argv, &n, "-n", c->client.times, "");
 	argv_add(argv, &n, "--mode");
-	argv_add(argv, &n, "%s", client_modes[c->client.mode]);
+	argv_add(argv, &n, "%s", client_mode_name((enum client_mode)c->client.mode));
 	argv_num(argv, &n, "--payload", c->client.payload, "");
 	argv_add(argv, &n, "--json");
 	argv_add(argv, &n, "--timeline");
 	argv_add(argv, &n, "%s/timeline.csv", k->dir);
 	argv_num(argv, &n, "--stall-threshold", c->detect.stall_threshold_us, "us");
 	argv_num(argv, &n, "--sample-interval", c->detect.sample_interval_us, "us");
-	if (c->client.mode == 2)
+	if (c->client.mode == CLIENT_CHUNKED)
 		argv_num(argv, &n, "--chunk", c->client.chunk, "");
-	if (c->client.mode == 1 && c->client.parallel > 1)
+	if (c->client.mode == CLIENT_NONBLOCKING && c->client.parallel > 1)
 		argv_num(argv, &n, "--parallel", c->client.parallel, "");
 	if (c->client.sndbuf)
 		argv_num(argv, &n, "--sndbuf", c->client.sndbuf, "");
@@ -267,7 +267,7 @@ static int start_tcpecho(struct cell_ctx *r, struct cell *k)
 		argv_add(argv, &n, "--keepalive");
 		argv_add(argv, &n, "%s", c->client.keepalive);
 	}
-	if (c->client.mode == 3 && c->client.read_delay_us)
+	if (c->client.mode == CLIENT_SPLIT && c->client.read_delay_us)
 		argv_num(argv, &n, "--read-delay", c->client.read_delay_us, "us");
 	if (c->client.nodelay)
 		argv_add(argv, &n, "--nodelay");
