@@ -8,7 +8,9 @@
 #                                   qinq (802.1ad then 802.1Q), qinq9100 (the old
 #                                   0x9100 tag), mpls (two labels), 6in4 (IPv6 in
 #                                   IPv4, ip 6), ipip (IPv4 in IPv4), gre, gtpu (GTP-U
-#                                   on UDP 2152, in IPv4), cfp (Cisco FabricPath)
+#                                   on UDP 2152, in IPv4), geneve (Ethernet in GENEVE
+#                                   on UDP 6081, in IPv4), pppoe (PPPoE session),
+#                                   cfp (Cisco FabricPath)
 #   repeat N                        the next segment line N times, each one LEN
 #                                   further in seq and 0.0001 s later
 #   T DIR FLAGS SEQ ACK WIN LEN [opt=value ...]
@@ -28,7 +30,7 @@ use warnings;
 my ($in, $out) = @ARGV;
 die "usage: mkpcap.pl SCENARIO OUT.pcap\n" unless defined $out;
 my %dlt = (eth => 1, raw => 101, sll => 113, sll2 => 276, null => 0);
-my %encaps = map { $_ => 1 } qw(vlan qinq qinq9100 mpls 6in4 ipip gre gtpu cfp);
+my %encaps = map { $_ => 1 } qw(vlan qinq qinq9100 mpls 6in4 ipip gre gtpu geneve pppoe cfp);
 my ($link, $ip, $ext, $encap, $repeat) = ('eth', 4, 0, '', 1);
 my @pk;
 open my $fh, '<', $in or die "$in: $!";
@@ -92,6 +94,12 @@ for my $p (@pk) {
 		$pkt = ipv4(17, $oa, $ob, pack('nnnn', 2152, 2152, 8 + length $g, 0) . $g);
 		$et = 0x0800;
 	}
+	elsif ($encap eq 'geneve') {
+		my $g = pack('CCnN', 0, 0, 0x6558, 0x123400) . pack('H12H12n', '020000000004', '020000000003', $et) . $pkt;
+		$pkt = ipv4(17, $oa, $ob, pack('nnnn', 40001, 6081, 8 + length $g, 0) . $g);
+		$et = 0x0800;
+	}
+	elsif ($encap eq 'pppoe') { $pkt = pack('CCnnn', 0x11, 0, 1, 2 + length $pkt, $six ? 0x0057 : 0x0021) . $pkt; $et = 0x8864 }
 	elsif ($encap eq 'mpls') { $pkt = pack('NN', (100 << 12) | 64, (200 << 12) | 0x100 | 64) . $pkt; $et = 0x8847 }
 	if ($link eq 'eth') {
 		my $tags = $encap eq 'vlan' ? pack('n', 0x8100) . pack('nn', 5, $et)

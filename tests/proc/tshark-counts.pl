@@ -21,6 +21,7 @@ my %map = (
 	'Previous segment(s) not captured (common at capture start)' => 'lost_segment',
 	"ACKed segment that wasn't captured (common at capture start)" => 'ack_lost_segment',
 	'Connection reset (RST)' => 'rst',
+	'A new tcp session is started with the same ports as an earlier session in this trace' => 'reused_ports',
 );
 my %n = map { $_ => 0 } values %map;
 $n{duplicate_ack} = 0;
