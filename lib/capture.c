@@ -7,6 +7,7 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ struct capture {
 	struct capture_cfg cfg;
 	pthread_t thread;
 	int stop_pipe[2];
+	atomic_int stopping;      /* set by capture_stop: the loop leaves after its next read */
 	pcap_t *p;
 	pcap_dumper_t *dump;
 	uint64_t written;
@@ -142,7 +144,7 @@ static void *capture_main(void *arg)
 		 * the stop is lost. */
 		while (pcap_dispatch(c->p, -1, on_packet, (u_char *)c) > 0)
 			;
-		if (n > 0 && (pf[1].revents & POLLIN))
+		if ((n > 0 && (pf[1].revents & POLLIN)) || atomic_load(&c->stopping))
 			break;
 	}
 	return NULL;
@@ -172,6 +174,7 @@ struct capture *capture_start(const struct capture_cfg *cfg, char *err, size_t e
 		return NULL;
 	}
 	c->cfg = *cfg;
+	atomic_init(&c->stopping, 0);
 	if (pipe2(c->stop_pipe, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		free(c);
@@ -204,9 +207,10 @@ int capture_stop(struct capture *c, struct capture_stats *st, char *err, size_t 
 	struct pcap_stat ps;
 	int rc = 0;
 
+	atomic_store(&c->stopping, 1);
 	if (write(c->stop_pipe[1], "x", 1) < 0) {
-		/* The pipe cannot be full or closed here; the thread would still
-		 * stop at its next 100 ms poll timeout if it were. */
+		/* The pipe cannot be full or closed here; were it, the thread still
+		 * stops after its next 100 ms poll timeout (stopping is set). */
 	}
 	pthread_join(c->thread, NULL);
 	memset(st, 0, sizeof *st);
