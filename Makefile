@@ -8,7 +8,7 @@ BUILD   := build$(if $(filter 1,$(SAN)),-san,)$(if $(filter fuzz,$(SAN)),-fuzz,)
 BIN     := $(BUILD)/bin
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-               -Wstrict-prototypes -Wmissing-prototypes -pthread -Ilib -Iorchestrator \
+               -Wstrict-prototypes -Wmissing-prototypes -pthread -Ilib \
                $(if $(filter fuzz,$(SAN)),,-Wno-format-truncation)
 # -Wno-format-truncation (gcc's): messages and paths are built with snprintf
 # into fixed buffers on purpose; a cut message is better than none.
