@@ -279,8 +279,9 @@ int plot_connections(const struct analysis *an, const char *dir, char *err, size
 				continue;
 			fprintf(pc[i].f[p.dir], "%.6f %u %u %u %u %d %d %d\n", analysis_rel_s(an, p.t_ns),
 			        p.seq_rel, p.seglen, p.ack_rel, p.win_scaled,
-			        !!(p.aflags & (TA_BIT(TA_KEEP_ALIVE) | TA_BIT(TA_ZERO_WINDOW_PROBE))),
-			        !!(p.aflags & TA_BIT(TA_ZERO_WINDOW)), !!(p.aflags & TA_BIT(TA_RETRANSMISSION)));
+			        !!(p.analysed & (TA_BIT(TA_KEEP_ALIVE) | TA_BIT(TA_ZERO_WINDOW_PROBE))),
+			        !!(p.analysed & TA_BIT(TA_ZERO_WINDOW)),
+			        !!(p.analysed & TA_BIT(TA_RETRANSMISSION)));
 			break;
 		}
 	}

@@ -131,14 +131,14 @@ int stall_feed(struct stall_tracker *st, const struct tcpana_pkt *p)
 	}
 	if (p->win_scaled == 0 && !(p->thflags & (TH_SYN | TH_FIN)))
 		me->zero_window = 1;
-	if (p->aflags & (TA_BIT(TA_KEEP_ALIVE) | TA_BIT(TA_ZERO_WINDOW_PROBE))) {
+	if (p->analysed & (TA_BIT(TA_KEEP_ALIVE) | TA_BIT(TA_ZERO_WINDOW_PROBE))) {
 		if (me->probes < STALL_MAX_PROBE_TIMES)
 			me->probe_t[me->probes] = p->t_ns;
 		me->probes++;
 		if (me->pending)
 			me->unanswered++;
 		me->pending = 1;
-	} else if (p->aflags & TA_BIT(TA_RETRANSMISSION)) {
+	} else if (p->analysed & TA_BIT(TA_RETRANSMISSION)) {
 		me->retrans++;
 		if (me->pending)
 			me->unanswered++;

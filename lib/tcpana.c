@@ -459,7 +459,7 @@ int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out
 	struct tcpana_conn *c;
 	struct tcpana_dir *fwd;
 	int dir = 0, oom = 0;
-	uint32_t f = 0;
+	uint32_t f = 0, analysed;
 
 	c = lookup(a, s, &dir);
 	/* A SYN on a known tuple (dissect_tcp()): another ISN is a new
@@ -491,6 +491,7 @@ int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out
 		f = analyze(c, dir, s, f, &oom);
 	if (oom)
 		return -1;
+	analysed = f;
 	if (s->bad_hlen) {
 		/* Wireshark gives up on the header here: nothing shown, nothing more. */
 		f = 0;
@@ -527,6 +528,7 @@ int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out
 		f |= TA_BIT(TA_SYN);
 	if (s->flags & TH_FIN)
 		f |= TA_BIT(TA_FIN);
+	analysed |= f & ~TA_ANALYSIS_FLAGS;
 counted:
 	for (int i = 0; i < TA_NFLAGS; i++)
 		if (f & TA_BIT(i))
@@ -539,6 +541,7 @@ counted:
 	out->conn = c;
 	out->dir = dir;
 	out->aflags = f;
+	out->analysed = analysed;
 	out->seq_rel = s->seq - fwd->base_seq;
 	out->ack_rel = (s->flags & TH_ACK) ? s->ack - c->d[!dir].base_seq : 0;
 	out->seglen = s->seglen;

@@ -102,6 +102,8 @@ struct tcpana_pkt {
 	int dir;                  /* 0: addr[0] -> addr[1] */
 	uint32_t aflags;          /* TA_BIT(...): the flags Wireshark shows for the frame (none
 	                           * when its dissection stops before they are shown) */
+	uint32_t analysed;        /* the flags the analysis found, shown or not (what the
+	                           * stall tracker and the plots go by) */
 	uint32_t seq_rel, ack_rel, seglen;
 	uint16_t thflags;
 	uint32_t win_scaled;      /* the window in bytes, when the scale is known */

@@ -35,17 +35,22 @@ is "$(json "$TMP/nosyn.json" 'join ",", map { $_->{cause} } @{$d->{connections}[
 "$P" analyze "$TMP/nosyn.pcap" | grep -q "no SYN captured: window_full is not evaluated"
 ok $? "no SYN: the text summary says so"
 
-# Snaplen 64: headers cut inside the TCP options (tshark gives up on such
-# segments: its dissector stops at the cut options, so it is no oracle here;
-# the snaplen-128 capture of the same traffic is).
+# Snaplen 64: headers cut inside the TCP options. tshark 4.0.17's dissection
+# of such a frame stops in its options, after the analysis and before its
+# flags are shown: the counts follow it (no flag on those frames), the
+# state does not stop, and the stall tracker still sees the probes.
 "$P" analyze --json "$TMP/s64.pcap" >"$TMP/s64.json"
 "$P" analyze --json "$TMP/s128.pcap" >"$TMP/s128.json"
 is "$?:$(json "$TMP/s64.json" '$d->{snaplen}')" "0:64" "snaplen 64: exit 0, snaplen reported"
 is "$(json "$TMP/s64.json" '$d->{connections}[0]{window_scale}{a}')" unknown \
 	"snaplen 64: the SYN's options were cut, so window scaling is unknown"
-diff=$(json "$TMP/s64.json" 'join " ", map { "$_=$d->{flags_total}{$_}" } grep { $_ ne "window_full" } sort keys %{$d->{flags_total}}')
-is "$diff" "$(json "$TMP/s128.json" 'join " ", map { "$_=$d->{flags_total}{$_}" } grep { $_ ne "window_full" } sort keys %{$d->{flags_total}}')" \
-	"snaplen 64: every flag count but window_full equals the snaplen-128 capture's"
+if command -v tshark >/dev/null; then
+	diff=$(perl "$HERE/tshark-counts.pl" "$TMP/s64.pcap" 2>/dev/null | while read -r flag n; do
+		ours=$(json "$TMP/s64.json" "\$d->{flags_total}{$flag}"); [ "$ours" = "$n" ] || echo "$flag ours=$ours tshark=$n"; done)
+	is "$diff" "" "snaplen 64: every flag count equals tshark's (none shown on frames with cut options)"
+else
+	echo "ok $((_n += 1)) # skip tshark not installed"
+fi
 is "$(json "$TMP/s64.json" '$d->{flags_total}{window_full}')" 0 "snaplen 64: window_full is not evaluated"
 is "$(json "$TMP/s64.json" 'join ",", map { $_->{cause} } @{$d->{connections}[0]{stalls}}')" probe_deadlock \
 	"snaplen 64: the deadlock is found"
