@@ -117,7 +117,9 @@ fuzz-merge:
 # Everything: dependencies, build, unit tests (cmocka, TAP) and process tests (TAP), by prove.
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_REPLAYS)
+	@rm -f $(BUILD)/stall-audit.txt
 	@PROBELOCK_BIN=$(abspath $(BIN)) PROBELOCK_SAN=$(SAN) CMOCKA_MESSAGE_OUTPUT=TAP \
+	  PROBELOCK_STALL_AUDIT=$(abspath $(BUILD))/stall-audit.txt \
 	  prove --timer -f $(UNIT_BINS) tests/proc/*.t
 
 # The main job: the draft's experiment as a scenario matrix, its verdict table

@@ -14,6 +14,9 @@ cleanup() {
 		kill -TERM "$p" 2>/dev/null && { timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null; }
 	done
 	for ns in "${_netns[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	# make test: the result documents this test left, audited before they go (99-stall-audit.t).
+	[ -n "${PROBELOCK_STALL_AUDIT:-}" ] &&
+		perl "$(dirname "${BASH_SOURCE[0]}")/stall-audit.pl" "$TMP" >>"$PROBELOCK_STALL_AUDIT" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
