@@ -286,16 +286,19 @@ static int start_tcpecho(struct cell_ctx *r, struct cell *k)
 	return 0;
 }
 
-static void stop_pid(struct cell_ctx *r, pid_t *pid, const char *prog, int grace_ms)
+/* Stops a program of the cell (SIGTERM, then SIGKILL after grace_ms); its wait status. */
+static int stop_pid(struct cell_ctx *r, pid_t *pid, const char *prog, int grace_ms)
 {
 	char exe[700];
+	int status;
 
 	if (*pid <= 0)
-		return;
-	proc_stop(*pid, grace_ms);
+		return 0;
+	status = proc_stop(*pid, grace_ms);
 	snprintf(exe, sizeof exe, "%s/%s", r->bin_dir, prog);
 	record_pid(*pid, exe, 0);
 	*pid = 0;
+	return status;
 }
 
 /* Everything a cell started or built, in reverse order. */
@@ -539,7 +542,7 @@ int cell_run(struct cell_ctx *r, const struct scenario_cell *cell, json_t **line
 		}
 		if (proc_now_ms() >= deadline) {
 			k.timed_out = 1;
-			stop_pid(r, &k.tcpecho, "tcpecho", 500);
+			k.status = stop_pid(r, &k.tcpecho, "tcpecho", 500); /* the record's exit_code: 130 */
 			break;
 		}
 	}

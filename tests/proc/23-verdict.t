@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CAPTURE=0
 [ "$(id -u)" -eq 0 ] && command -v tshark >/dev/null && CAPTURE=1
 RUNS=8
-plan 24
+plan 25
 
 # capture NAME PORT CMD...: CMD (its stdout in NAME.json) while lo is captured for PORT.
 capture() {
@@ -174,4 +174,5 @@ rec="$(readlink -f "$TMP/to/latest")/cells.jsonl"
 tail -1 "$rec" >"$TMP/to.rec.json"
 is "$(json "$TMP/to.rec.json" '$d->{verdict} . ":" . ($d->{bytes_sent} > 0 ? "measured" : "lost") . ":" . ($d->{detail} =~ /tcpecho: interrupted after/ ? "said" : "silent")')" \
 	"error:measured:said" "timed-out cell: still an error, but its record keeps tcpecho's figures and says so"
+is "$(json "$TMP/to.rec.json" '$d->{exit_code}')" 130 "...and tcpecho's exit status on the stop (130), not 0"
 done_testing
