@@ -310,6 +310,307 @@ json_t *analysis_to_json(const struct analysis *an)
 	return doc;
 }
 
+/* ---- the same document, written as it is made ----
+ * analysis_to_json() builds a jansson tree (the runner keeps it); for
+ * `probelock analyze --json` on a large capture, building and dumping that
+ * tree took as long as the analysis. This writer produces the same bytes as
+ * json_dumps(analysis_to_json(an), JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+ * (tests/unit/test_analysis.c compares them). */
+struct jw {
+	FILE *f;
+	int depth;
+	int count[16];            /* members written so far, per open level */
+};
+
+static void jw_indent(struct jw *w, int depth)
+{
+	static const char spaces[] = "                                ";
+
+	putc('\n', w->f);
+	for (int n = depth * 2; n > 0; n -= 32)
+		fwrite(spaces, 1, n < 32 ? (size_t)n : 32, w->f);
+}
+
+/* Before a value inside an array, or a key inside an object. */
+static void jw_next(struct jw *w)
+{
+	if (w->depth == 0)
+		return;
+	if (w->count[w->depth]++)
+		putc(',', w->f);
+	jw_indent(w, w->depth);
+}
+
+static void jw_string_raw(struct jw *w, const char *str)
+{
+	const unsigned char *p = (const unsigned char *)str, *run = p;
+
+	putc('"', w->f);
+	for (;; p++) {
+		unsigned char c = *p;
+		char esc[8];
+
+		if (c && c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		fwrite(run, 1, (size_t)(p - run), w->f);
+		if (!c)
+			break;
+		switch (c) {
+		case '"': fputs("\\\"", w->f); break;
+		case '\\': fputs("\\\\", w->f); break;
+		case '\b': fputs("\\b", w->f); break;
+		case '\f': fputs("\\f", w->f); break;
+		case '\n': fputs("\\n", w->f); break;
+		case '\r': fputs("\\r", w->f); break;
+		case '\t': fputs("\\t", w->f); break;
+		default:
+			snprintf(esc, sizeof esc, "\\u%04X", c);
+			fputs(esc, w->f);
+		}
+		run = p + 1;
+	}
+	putc('"', w->f);
+}
+
+static void jw_key(struct jw *w, const char *k)
+{
+	jw_next(w);
+	jw_string_raw(w, k);
+	fputs(": ", w->f);
+}
+
+static void jw_open(struct jw *w, char c)
+{
+	putc(c, w->f);
+	w->count[++w->depth] = 0;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	if (w->count[w->depth--])
+		jw_indent(w, w->depth);
+	putc(c, w->f);
+}
+
+static void jw_int(struct jw *w, long long v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	fwrite(p, 1, (size_t)(buf + sizeof buf - p), w->f);
+}
+
+/* jansson's jsonp_dtostr(): %.17g, a ".0" when it looks like an integer, no
+ * '+' nor leading zeros in the exponent. */
+static void jw_real(struct jw *w, double v)
+{
+	char buf[40], *start, *end;
+	int len = snprintf(buf, sizeof buf - 3, "%.17g", v);
+
+	if (len < 0)
+		return;
+	if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+		buf[len++] = '.';
+		buf[len++] = '0';
+		buf[len] = 0;
+	}
+	start = strchr(buf, 'e');
+	if (start) {
+		start++;
+		end = start + 1;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, (size_t)(len - (end - buf)) + 1);
+			len -= (int)(end - start);
+		}
+	}
+	fwrite(buf, 1, (size_t)len, w->f);
+}
+
+#define JW_KINT(w, k, v) (jw_key(w, k), jw_int(w, (long long)(v)))
+#define JW_KREAL(w, k, v) (jw_key(w, k), jw_real(w, v))
+#define JW_KSTR(w, k, v) (jw_key(w, k), jw_string_raw(w, v))
+#define JW_KBOOL(w, k, v) (jw_key(w, k), fputs((v) ? "true" : "false", (w)->f))
+#define JW_KNULL(w, k) (jw_key(w, k), fputs("null", (w)->f))
+
+static void jw_flags(struct jw *w, const uint64_t *counts)
+{
+	jw_open(w, '{');
+	for (int i = 0; i < TA_NFLAGS; i++)
+		JW_KINT(w, tcpana_flag_name((enum tcpana_flag)i), counts[i]);
+	jw_close(w, '}');
+}
+
+static void jw_pair_int(struct jw *w, const char *k, const char *k0, long long v0, const char *k1,
+                        long long v1)
+{
+	jw_key(w, k);
+	jw_open(w, '{');
+	JW_KINT(w, k0, v0);
+	JW_KINT(w, k1, v1);
+	jw_close(w, '}');
+}
+
+static void jw_backoff(struct jw *w, const char *k, const struct stall_dir *d)
+{
+	unsigned n = d->probes < STALL_MAX_PROBE_TIMES ? d->probes : STALL_MAX_PROBE_TIMES;
+
+	jw_key(w, k);
+	jw_open(w, '[');
+	for (unsigned i = 1; i < n; i++) {
+		jw_next(w);
+		jw_real(w, (double)(d->probe_t[i] - d->probe_t[i - 1]) / 1e9);
+	}
+	jw_close(w, ']');
+}
+
+static void jw_stall(struct jw *w, const struct analysis *an, const struct stall *s)
+{
+	jw_open(w, '{');
+	JW_KSTR(w, "cause", stall_cause_name(s->cause));
+	JW_KREAL(w, "start_s", analysis_rel_s(an, s->start_ns));
+	if (s->open)
+		JW_KNULL(w, "end_s");
+	else
+		JW_KREAL(w, "end_s", analysis_rel_s(an, s->end_ns));
+	JW_KREAL(w, "duration_s", (double)(s->end_ns - s->start_ns) / 1e9);
+	JW_KBOOL(w, "open", s->open);
+	JW_KSTR(w, "ended_by", s->open ? "capture_end" : s->ended_by_rst ? "rst" : "progress");
+	jw_pair_int(w, "probes", "a_to_b", s->dir[0].probes, "b_to_a", s->dir[1].probes);
+	jw_pair_int(w, "probes_answered", "a_to_b", s->dir[0].answered, "b_to_a", s->dir[1].answered);
+	jw_pair_int(w, "retransmissions", "a_to_b", s->dir[0].retrans, "b_to_a", s->dir[1].retrans);
+	jw_key(w, "backoff_s");
+	jw_open(w, '{');
+	jw_backoff(w, "a_to_b", &s->dir[0]);
+	jw_backoff(w, "b_to_a", &s->dir[1]);
+	jw_close(w, '}');
+	jw_key(w, "zero_window");
+	jw_open(w, '{');
+	JW_KBOOL(w, "a", s->dir[0].zero_window);
+	JW_KBOOL(w, "b", s->dir[1].zero_window);
+	jw_close(w, '}');
+	jw_close(w, '}');
+}
+
+static void jw_conn(struct jw *w, const struct analysis *an, const struct tcpana_conn *c)
+{
+	const struct conn_state *cs = c->user;
+	char a[80], b[80], ws[8];
+
+	jw_open(w, '{');
+	JW_KINT(w, "id", c->id);
+	JW_KSTR(w, "a", tcpana_endpoint(c, 0, a, sizeof a));
+	JW_KSTR(w, "b", tcpana_endpoint(c, 1, b, sizeof b));
+	if (c->syn_dir < 0)
+		JW_KNULL(w, "client");
+	else
+		JW_KSTR(w, "client", c->syn_dir == 0 ? "a" : "b");
+	JW_KBOOL(w, "syn_seen", c->syn_dir >= 0);
+	JW_KREAL(w, "start_s", analysis_rel_s(an, c->first_t));
+	JW_KREAL(w, "end_s", analysis_rel_s(an, c->last_t));
+	JW_KINT(w, "packets", c->packets);
+	JW_KBOOL(w, "reset", c->reset);
+	jw_key(w, "window_scale");
+	jw_open(w, '{');
+	JW_KSTR(w, "a", ws_str(c->d[0].win_scale, ws, sizeof ws));
+	JW_KSTR(w, "b", ws_str(c->d[1].win_scale, ws, sizeof ws));
+	jw_close(w, '}');
+	jw_key(w, "directions");
+	jw_open(w, '{');
+	for (int d = 0; d < 2; d++) {
+		jw_key(w, d ? "b_to_a" : "a_to_b");
+		jw_open(w, '{');
+		JW_KINT(w, "packets", c->d[d].packets);
+		JW_KINT(w, "payload_bytes", c->d[d].payload_bytes);
+		jw_key(w, "flags");
+		jw_flags(w, c->d[d].counts);
+		jw_close(w, '}');
+	}
+	jw_close(w, '}');
+	jw_key(w, "stalls");
+	jw_open(w, '[');
+	for (size_t i = 0; i < cs->st.n; i++) {
+		jw_next(w);
+		jw_stall(w, an, &cs->st.v[i]);
+	}
+	jw_close(w, ']');
+	jw_close(w, '}');
+}
+
+int analysis_write_json(const struct analysis *an, FILE *out)
+{
+	struct jw w = { .f = out };
+	uint64_t tot[TA_NFLAGS] = { 0 };
+
+	for (size_t i = 0; i < tcpana_nconns(an->ta); i++) {
+		const struct tcpana_conn *c = tcpana_conn(an->ta, i);
+
+		for (int f = 0; f < TA_NFLAGS; f++)
+			tot[f] += c->d[0].counts[f] + c->d[1].counts[f];
+	}
+	jw_open(&w, '{');
+	JW_KSTR(&w, "file", an->path);
+	JW_KSTR(&w, "link_type", an->linktype);
+	JW_KINT(&w, "snaplen", an->snaplen);
+	JW_KINT(&w, "packets", an->packets);
+	JW_KINT(&w, "tcp_segments", an->segments);
+	jw_key(&w, "skipped");
+	jw_open(&w, '{');
+	for (int k = 1; k < PCAPIN_NSKIP; k++)
+		JW_KINT(&w, pcapin_skip_name((enum pcapin_skip)k), an->skipped[k]);
+	jw_close(&w, '}');
+	if (an->read_error[0])
+		JW_KSTR(&w, "read_error", an->read_error);
+	else
+		JW_KNULL(&w, "read_error");
+	JW_KREAL(&w, "stall_threshold_s", (double)an->cfg.stall_threshold_ns / 1e9);
+	JW_KREAL(&w, "duration_s", an->segments ? analysis_rel_s(an, an->last_ns) : 0.0);
+	jw_key(&w, "flags_total");
+	jw_flags(&w, tot);
+	jw_key(&w, "connections");
+	jw_open(&w, '[');
+	for (size_t i = 0; i < tcpana_nconns(an->ta); i++) {
+		jw_next(&w);
+		jw_conn(&w, an, tcpana_conn(an->ta, i));
+	}
+	jw_close(&w, ']');
+	if (an->cfg.frames) {
+		jw_key(&w, "frames");
+		jw_open(&w, '[');
+		for (size_t i = 0; i < an->nframes; i++) {
+			const struct aframe *f = &an->frames[i];
+
+			jw_next(&w);
+			jw_open(&w, '{');
+			JW_KINT(&w, "frame", f->num);
+			JW_KINT(&w, "connection", f->conn);
+			JW_KSTR(&w, "direction", f->dir ? "b_to_a" : "a_to_b");
+			jw_key(&w, "flags");
+			jw_open(&w, '[');
+			for (int k = 0; k < TA_NFLAGS; k++) {
+				if (f->flags & TA_BIT(k)) {
+					jw_next(&w);
+					jw_string_raw(&w, tcpana_flag_name((enum tcpana_flag)k));
+				}
+			}
+			jw_close(&w, ']');
+			jw_close(&w, '}');
+		}
+		jw_close(&w, ']');
+	}
+	jw_close(&w, '}');
+	return ferror(out) ? -1 : 0;
+}
+
 void analysis_print(const struct analysis *an, FILE *out)
 {
 	fprintf(out, "%s: %llu packets, %llu TCP segments, %zu connections, link %s, snaplen %d, %.3f s\n",

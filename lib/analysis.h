@@ -77,6 +77,10 @@ void analysis_free(struct analysis *an);
 
 /* The document of DESIGN.md "Capture analysis" (new reference). */
 json_t *analysis_to_json(const struct analysis *an);
+/* The same document written to out as it is made: the bytes of
+ * json_dumps(analysis_to_json(an), JSON_INDENT(2) | JSON_PRESERVE_ORDER),
+ * without building it. Returns 0, or -1 on a write error. */
+int analysis_write_json(const struct analysis *an, FILE *out);
 /* Text summary, and the tcpdump-style excerpts around each stall onset. */
 void analysis_print(const struct analysis *an, FILE *out);
 void analysis_print_excerpts(const struct analysis *an, FILE *out);

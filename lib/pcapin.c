@@ -17,6 +17,10 @@ struct pcapin {
 	pcap_t *p;
 	char path[512];
 	int dlt;
+	int snaplen;
+	unsigned rechdr;   /* a pcap file's record header size (16, or 24 for the
+	                    * "modified" format), 0 for pcapng */
+	long off;          /* the next record's offset (pcap) */
 	uint64_t packets;
 	uint64_t skipped[PCAPIN_NSKIP];
 };
@@ -57,6 +61,8 @@ struct pcapin *pcapin_open(const char *path, char *err, size_t errlen)
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct pcapin *in;
 	struct stat st;
+	unsigned char magic[4];
+	FILE *fp;
 
 	if (stat(path, &st) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -76,14 +82,37 @@ struct pcapin *pcapin_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	snprintf(in->path, sizeof in->path, "%s", path);
-	in->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	fp = fopen(path, "rb");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(in);
+		return NULL;
+	}
+	/* The magic number tells pcap (whose record offsets are counted here,
+	 * instead of asking the stream, a system call, at every packet) from
+	 * pcapng. A large buffer: fewer reads. */
+	if (fread(magic, 1, 4, fp) == 4) {
+		uint32_t m = (uint32_t)magic[0] << 24 | (uint32_t)magic[1] << 16 | (uint32_t)magic[2] << 8 |
+		             magic[3];
+
+		if (m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1)
+			in->rechdr = 16;
+		else if (m == 0xa1b2cd34 || m == 0x34cdb2a1)
+			in->rechdr = 24;
+	}
+	rewind(fp);
+	setvbuf(fp, NULL, _IOFBF, 256 * 1024);
+	in->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
 	if (!in->p) {
 		/* libpcap's words for a file that is not a capture: "unknown file
 		 * format"; for a cut header: "truncated dump file". */
 		snprintf(err, errlen, "%s: offset 0: %s", path, perr);
+		fclose(fp);
 		free(in);
 		return NULL;
 	}
+	in->snaplen = pcap_snapshot(in->p);
+	in->off = ftell(fp);
 	in->dlt = pcap_datalink(in->p);
 	if (!supported_dlt(in->dlt)) {
 		const char *name = pcap_datalink_val_to_name(in->dlt);
@@ -635,7 +664,7 @@ int pcapin_next(struct pcapin *in, struct tcpseg *seg, char *err, size_t errlen)
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		enum pcapin_skip why;
-		long off = ftell(pcap_file(in->p));
+		long off = in->rechdr ? in->off : ftell(pcap_file(in->p));
 		int rc = pcap_next_ex(in->p, &h, &data);
 
 		if (rc == PCAP_ERROR_BREAK)
@@ -654,6 +683,11 @@ int pcapin_next(struct pcapin *in, struct tcpseg *seg, char *err, size_t errlen)
 			return -1;
 		}
 		in->packets++;
+		/* libpcap cuts a record longer than the file's snaplen to it after
+		 * reading it whole: then ask the stream where it is. */
+		if (in->rechdr)
+			in->off = (int)h->caplen < in->snaplen ? off + (long)in->rechdr + (long)h->caplen
+			                                       : ftell(pcap_file(in->p));
 		memset(seg, 0, sizeof *seg);
 		why = pcapin_decode_frame(in->dlt, data, h->caplen, h->len, seg);
 		if (why != PCAPIN_OK) {

@@ -98,14 +98,11 @@ int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "probelock analyze: warning: %s (the result covers what came before)\n",
 		        an->read_error);
 	if (json) {
-		json_t *doc = analysis_to_json(an);
-
-		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+		if (analysis_write_json(an, stdout) < 0) {
 			fprintf(stderr, "probelock analyze: cannot write the JSON document\n");
 			rc = 1;
 		}
 		putchar('\n');
-		json_decref(doc);
 	} else {
 		analysis_print(an, stdout);
 	}
