@@ -17,10 +17,8 @@ struct pcapin {
 	pcap_t *p;
 	char path[512];
 	int dlt;
-	int snaplen;
-	unsigned rechdr;   /* a pcap file's record header size (16, or 24 for the
-	                    * "modified" format), 0 for pcapng */
-	long off;          /* the next record's offset (pcap) */
+	long off0;         /* where the first record starts (after the file's header
+	                    * blocks, for pcapng) */
 	uint64_t packets;
 	uint64_t skipped[PCAPIN_NSKIP];
 };
@@ -61,7 +59,6 @@ struct pcapin *pcapin_open(const char *path, char *err, size_t errlen)
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct pcapin *in;
 	struct stat st;
-	unsigned char magic[4];
 	FILE *fp;
 
 	if (stat(path, &st) < 0) {
@@ -88,19 +85,7 @@ struct pcapin *pcapin_open(const char *path, char *err, size_t errlen)
 		free(in);
 		return NULL;
 	}
-	/* The magic number tells pcap (whose record offsets are counted here,
-	 * instead of asking the stream, a system call, at every packet) from
-	 * pcapng. A large buffer: fewer reads. */
-	if (fread(magic, 1, 4, fp) == 4) {
-		uint32_t m = (uint32_t)magic[0] << 24 | (uint32_t)magic[1] << 16 | (uint32_t)magic[2] << 8 |
-		             magic[3];
-
-		if (m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1)
-			in->rechdr = 16;
-		else if (m == 0xa1b2cd34 || m == 0x34cdb2a1)
-			in->rechdr = 24;
-	}
-	rewind(fp);
+	/* A large buffer: fewer reads. */
 	setvbuf(fp, NULL, _IOFBF, 256 * 1024);
 	in->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
 	if (!in->p) {
@@ -111,8 +96,7 @@ struct pcapin *pcapin_open(const char *path, char *err, size_t errlen)
 		free(in);
 		return NULL;
 	}
-	in->snaplen = pcap_snapshot(in->p);
-	in->off = ftell(fp);
+	in->off0 = ftell(fp);
 	in->dlt = pcap_datalink(in->p);
 	if (!supported_dlt(in->dlt)) {
 		const char *name = pcap_datalink_val_to_name(in->dlt);
@@ -658,13 +642,77 @@ enum pcapin_skip pcapin_decode(int dlt, const uint8_t *p, uint32_t caplen, struc
 	return pcapin_decode_frame(dlt, p, caplen, caplen, s);
 }
 
+static uint32_t get32(const unsigned char *b, int swap)
+{
+	return swap ? (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0]
+	            : (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Where reading stopped: the end of the n-th packet record (pcap) or packet
+ * block (pcapng), found by walking the file again, so that no packet pays
+ * for an ftell (a system call). start: where the first record starts. */
+static long stop_offset(const char *path, uint64_t n, long start)
+{
+	unsigned char b[24];
+	long off = start;
+	uint64_t k = 0;
+	FILE *f;
+	int swap, ng;
+
+	if (n == 0 || !(f = fopen(path, "rb")))
+		return start;
+	if (fread(b, 1, 4, f) != 4)
+		goto out;
+	ng = get32(b, 0) == 0x0a0d0d0a;
+	swap = get32(b, 0) == 0xd4c3b2a1 || get32(b, 0) == 0x4d3cb2a1 || get32(b, 0) == 0x34cdb2a1;
+	if (!ng) {
+		unsigned hdr = get32(b, swap) == 0xa1b2cd34 ? 24 : 16, major, minor;
+
+		/* Files of libpcap before 2.3 have caplen and len swapped, 2.3
+		 * maybe (libpcap's lengths_swapped). */
+		if (fread(b, 1, 4, f) != 4)
+			goto out;
+		major = swap ? (unsigned)(b[1] << 8 | b[0]) : (unsigned)(b[0] << 8 | b[1]);
+		minor = swap ? (unsigned)(b[3] << 8 | b[2]) : (unsigned)(b[2] << 8 | b[3]);
+		for (off = 24; k < n; k++) {
+			uint32_t caplen, len;
+
+			if (fseek(f, off, SEEK_SET) != 0 || fread(b, 1, 16, f) != 16)
+				break;
+			caplen = get32(b + 8, swap);
+			len = get32(b + 12, swap);
+			if (major == 2 && (minor < 3 || (minor == 3 && caplen > len)))
+				caplen = len;
+			off += (long)hdr + (long)caplen;
+		}
+	} else {
+		for (off = 0; k < n;) {
+			uint32_t type, len;
+
+			if (fseek(f, off, SEEK_SET) != 0 || fread(b, 1, 12, f) != 12)
+				break;
+			if (get32(b, 0) == 0x0a0d0d0a) /* a section header says its byte order */
+				swap = get32(b + 8, 0) == 0x4d3c2b1a;
+			type = get32(b, swap);
+			len = get32(b + 4, swap);
+			if (len < 12)
+				break;
+			off += (long)len;
+			if (type == 6 || type == 3 || type == 2) /* enhanced, simple, obsolete packet */
+				k++;
+		}
+	}
+out:
+	fclose(f);
+	return off;
+}
+
 int pcapin_next(struct pcapin *in, struct tcpseg *seg, char *err, size_t errlen)
 {
 	for (;;) {
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		enum pcapin_skip why;
-		long off = in->rechdr ? in->off : ftell(pcap_file(in->p));
 		int rc = pcap_next_ex(in->p, &h, &data);
 
 		if (rc == PCAP_ERROR_BREAK)
@@ -674,7 +722,8 @@ int pcapin_next(struct pcapin *in, struct tcpseg *seg, char *err, size_t errlen)
 
 			/* libpcap reads a pcapng whose interfaces share one link type and
 			 * snaplen; for others, say what to do. */
-			snprintf(err, errlen, "%s: offset %ld: %s%s", in->path, off, msg,
+			snprintf(err, errlen, "%s: offset %ld: %s%s", in->path,
+			         stop_offset(in->path, in->packets, in->off0), msg,
 			         strstr(msg, "different from the") && strstr(msg, "first interface")
 			                 ? " (libpcap reads one link type and snaplen per file: split the "
 			                   "capture per interface first, e.g. tshark -r FILE -Y "
@@ -683,11 +732,6 @@ int pcapin_next(struct pcapin *in, struct tcpseg *seg, char *err, size_t errlen)
 			return -1;
 		}
 		in->packets++;
-		/* libpcap cuts a record longer than the file's snaplen to it after
-		 * reading it whole: then ask the stream where it is. */
-		if (in->rechdr)
-			in->off = (int)h->caplen < in->snaplen ? off + (long)in->rechdr + (long)h->caplen
-			                                       : ftell(pcap_file(in->p));
 		memset(seg, 0, sizeof *seg);
 		why = pcapin_decode_frame(in->dlt, data, h->caplen, h->len, seg);
 		if (why != PCAPIN_OK) {
