@@ -11,10 +11,12 @@ MAXRSS=${MAXRSS:-$HERE/../build/bench/maxrss}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/probelock-bench.XXXXXX")
 PIDS=()
 GROUPS_STARTED=() # process groups of forking servers we started (inetd, socat): their children too
+NETNS=()          # plk- namespaces this run made, removed by name
 cleanup() {
 	for g in "${GROUPS_STARTED[@]}"; do kill -TERM -- "-$g" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -88,6 +90,94 @@ bench_analyzer() {
 	row "analyzer vs tshark -z expert, $packets pkts" "${ow}s ${orss}KiB" "${tw}s ${trss}KiB" "$ratio" ">=20x" "$met" \
 		"${diff:+counts differ: $diff}$(perl -e 'print $ARGV[0] < 20 ? " ratio below 20" : ""' "$ratio")"
 	[ -z "$diff" ] && echo "  (every flag count equal to tshark's on $packets packets)"
+}
+
+# best_of N CMD...: the fastest of N runs: sets WALL, RSS (KiB), RC.
+best_of() {
+	local n=$1 w=999999 r=0 c=0
+	shift
+	for _ in $(seq "$n"); do
+		measure "$@"
+		if perl -e 'exit !($ARGV[0] < $ARGV[1])' "$WALL" "$w"; then w=$WALL r=$RSS c=$RC; fi
+	done
+	WALL=$w RSS=$r RC=$c
+}
+
+# The analyzer on traffic made the way real traffic is: 720 short connections
+# (64 KiB echoed each, 30 at a time), half over IPv4 and half over IPv6,
+# through a veth pair between two plk- namespaces with 1 % of TCP packets
+# dropped each way (nftables, as lib/netenv.c's loss) at 100 Mbit/s, 1500-byte
+# frames (GSO off); snaplen 128. probelock analyze --json against
+# tshark -q -z expert, best of 3 each; every flag count must be equal.
+# Memory: the same capture twice over (mergecap -a: twice the packets, the
+# same connections) must not take more.
+bench_realtraffic() {
+	local ns="plk-bch$$" va="plkb$$a" vb="plkb$$b" pcap="$TMP/real.pcap" cap port packets conns
+	if ! command -v tshark >/dev/null || ! command -v nft >/dev/null || ! command -v mergecap >/dev/null ||
+		[ "$(id -u)" -ne 0 ]; then
+		echo "bench: real-traffic analyzer row skipped: needs root, tshark, mergecap and nft" >&2
+		return
+	fi
+	NETNS+=("$ns-a" "$ns-b")
+	if ! { ip netns add "$ns-a" && ip netns add "$ns-b" &&
+		ip link add "$va" netns "$ns-a" type veth peer name "$vb" netns "$ns-b" &&
+		ip -n "$ns-a" addr add 198.18.10.1/24 dev "$va" && ip -n "$ns-b" addr add 198.18.10.2/24 dev "$vb" &&
+		ip -n "$ns-a" addr add fd00:198:18::1/64 dev "$va" nodad &&
+		ip -n "$ns-b" addr add fd00:198:18::2/64 dev "$vb" nodad &&
+		ip -n "$ns-a" link set "$va" gso_max_segs 1 up && ip -n "$ns-b" link set "$vb" gso_max_segs 1 up &&
+		ip -n "$ns-a" link set lo up && ip -n "$ns-b" link set lo up &&
+		tc -n "$ns-a" qdisc add dev "$va" root tbf rate 12500000bps burst 250000 limit 1250000 &&
+		tc -n "$ns-b" qdisc add dev "$vb" root tbf rate 12500000bps burst 250000 limit 1250000; }; then
+		echo "bench: real-traffic analyzer row skipped: cannot make the namespaces" >&2
+		return
+	fi
+	for n in "$ns-a" "$ns-b"; do
+		ip netns exec "$n" nft "add table inet plk_loss; add chain inet plk_loss out { type filter hook output priority 0; policy accept; }; add rule inet plk_loss out meta l4proto tcp numgen random mod 100 < 1 drop"
+	done
+	ip netns exec "$ns-b" "$BIN/echod" --port 0 --bind :: --mode event >"$TMP/echod.out" 2>&1 &
+	EP=$!
+	PIDS+=("$EP")
+	for _ in $(seq 100); do port=$(awk '/^listening on /{print $4}' "$TMP/echod.out"); [ -n "$port" ] && break; sleep 0.05; done
+	ip netns exec "$ns-a" "$BIN/probelock" capture "$va" "$pcap" --snaplen 128 >"$TMP/cap.out" 2>&1 &
+	cap=$!
+	PIDS+=("$cap")
+	for _ in $(seq 100); do grep -q capturing "$TMP/cap.out" && break; sleep 0.05; done
+	for _ in $(seq 12); do
+		for host in 198.18.10.2 fd00:198:18::2; do
+			ip netns exec "$ns-a" "$BIN/tcpecho" -p "$port" --mode nonblocking --parallel 30 --payload 64K -a 60 \
+				"$host" >/dev/null
+		done
+	done
+	kill -TERM "$cap"
+	wait "$cap"
+	kill -TERM "$EP"
+	wait "$EP" 2>/dev/null
+	ip netns del "$ns-a"
+	ip netns del "$ns-b"
+	"$BIN/probelock" analyze --json "$pcap" >"$TMP/real.json"
+	read -r packets conns < <(perl -MJSON::PP -e 'local $/; my $d = decode_json(<>); print "$d->{packets} ", scalar @{$d->{connections}}' "$TMP/real.json")
+	best_of 3 "$BIN/probelock" analyze --json "$pcap"
+	local ow=$WALL orss=$RSS
+	best_of 3 tshark -n -r "$pcap" -q -z expert
+	local tw=$WALL trss=$RSS
+	mergecap -a -w "$TMP/real2.pcap" "$pcap" "$pcap"
+	best_of 1 "$BIN/probelock" analyze --json "$TMP/real2.pcap"
+	local drss=$RSS
+	local diff
+	diff=$(perl "$HERE/../tests/proc/tshark-counts.pl" "$pcap" 2>/dev/null | while read -r flag n; do
+		ours=$(perl -MJSON::PP -e 'local $/; open my $f, "<", $ARGV[0]; print decode_json(<$f>)->{flags_total}{$ARGV[1]}' "$TMP/real.json" "$flag")
+		[ "$ours" = "$n" ] || echo -n "$flag ours=$ours tshark=$n; "
+	done)
+	local ratio met note
+	ratio=$(perl -e 'printf "%.1f", $ARGV[1] / ($ARGV[0] > 0 ? $ARGV[0] : 0.001)' "$ow" "$tw")
+	met=$(perl -e 'print $ARGV[0] >= 30 && $ARGV[1] eq "" && $ARGV[2] >= 80000 && $ARGV[4] <= $ARGV[3] * 1.1 + 512 ? "true" : "false"' \
+		"$ratio" "$diff" "$packets" "$orss" "$drss")
+	note="${diff:+counts differ: $diff}$(perl -e 'print $ARGV[0] < 30 ? " ratio below 30" : ""' "$ratio")"
+	note="$note$(perl -e 'print $ARGV[0] < 80000 ? " only $ARGV[0] packets" : ""' "$packets")"
+	note="$note$(perl -e 'print $ARGV[1] > $ARGV[0] * 1.1 + 512 ? " RSS grew with packets ($ARGV[0] -> $ARGV[1] KiB)" : ""' "$orss" "$drss")"
+	row "analyzer --json, real traffic, $packets pkts" "${ow}s ${orss}KiB" "${tw}s ${trss}KiB" "$ratio" ">=30x" "$met" "$note"
+	echo "  ($conns connections, IPv4 and IPv6, 1 % loss; every flag count ${diff:+NOT }equal to tshark's;" \
+		"peak RSS ${orss} KiB, ${drss} KiB on twice the packets)"
 }
 
 # Median and max of a list of numbers on stdin.
@@ -269,12 +359,12 @@ bench_scenario() {
 }
 
 printf '%-44s %16s %16s %8s  %-10s %s\n' "row" "probelock" "peer" "ratio" "goal" "verdict"
-# `bench/run.sh ROW...` runs only the named rows (peers analyzer detection 10k
-# capture scenario) and leaves bench/last.json alone.
-for r in ${*:-peers analyzer detection 10k capture scenario}; do
+# `bench/run.sh ROW...` runs only the named rows (peers analyzer realtraffic
+# detection 10k capture scenario) and leaves bench/last.json alone.
+for r in ${*:-peers analyzer realtraffic detection 10k capture scenario}; do
 	case $r in
-	peers | analyzer | detection | 10k | capture | scenario) "bench_$r" ;;
-	*) echo "bench: no row '$r' (rows: peers analyzer detection 10k capture scenario)" >&2; exit 2 ;;
+	peers | analyzer | realtraffic | detection | 10k | capture | scenario) "bench_$r" ;;
+	*) echo "bench: no row '$r' (rows: peers analyzer realtraffic detection 10k capture scenario)" >&2; exit 2 ;;
 	esac
 done
 [ $# -gt 0 ] && exit 0
