@@ -49,7 +49,7 @@ FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test bench demo clean fuzz fuzz-run fuzz-merge
+.PHONY: all deps test bench demo clean fuzz fuzz-run fuzz-merge oracle
 .SECONDARY:
 all: $(PROGS)
 
@@ -137,6 +137,15 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/maxrss
 	@PROBELOCK_BIN=$(abspath $(BIN)) MAXRSS=$(abspath $(BUILD)/bench/maxrss) bench/run.sh
+
+# The oracle (not part of `make test`): probelock analyze against tshark 4.0.17
+# frame by frame on every capture of CORPUS (tests/oracle/README.md; made by
+# tests/oracle/mkcorpus.sh, under /tmp). JOBS files at once; niced.
+CORPUS ?= /tmp/probelock-corpus/captures
+JOBS   ?= 1
+oracle: all
+	@test -d "$(CORPUS)" || { echo "no corpus in $(CORPUS): tests/oracle/mkcorpus.sh $(dir $(CORPUS:/=))" >&2; exit 2; }
+	@nice -n 19 perl tests/oracle/oracle.pl --bin $(abspath $(BIN)) --jobs $(JOBS) $(CORPUS)
 
 clean:
 	rm -rf build build-san build-fuzz
