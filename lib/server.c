@@ -1,4 +1,6 @@
-/* server: echod's engine, an RFC 862 echo server with the draft's modes. */
+/* server: echod's engine, an RFC 862 echo server with the draft's modes: the listener and
+ * its accepts, the --monitor sampler, signals and statistics; each mode's connections are
+ * served by its backend (server_int.h). */
 #include "optutil.h"
 #include "server_int.h"
 #include "tcpstat.h"
@@ -19,6 +21,12 @@ static const char *const mode_names[] = {
 };
 
 #define NMODES (sizeof mode_names / sizeof mode_names[0])
+
+/* The backend of each mode, chosen once per server. */
+static const struct server_backend *const backends[] = {
+	[SERVER_EVENT] = &server_pump_backend, [SERVER_BLOCKING] = &server_blocking_backend,
+	[SERVER_STALL] = &server_paced_backend, [SERVER_SLOW] = &server_paced_backend,
+};
 
 const char *server_mode_name(enum server_mode m)
 {
@@ -48,72 +56,6 @@ void server_cfg_init(struct server_cfg *c)
 	c->stall_threshold_us = 500000;
 	c->sample_interval_us = 50000;
 	c->backlog = 4096;
-}
-
-void server_log(struct server *s, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!s->hooks->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	s->hooks->log(msg, s->hooks->arg);
-}
-
-static void stat_max(_Atomic uint64_t *m, uint64_t v)
-{
-	uint64_t cur = atomic_load(m);
-
-	while (v > cur && !atomic_compare_exchange_weak(m, &cur, v))
-		;
-}
-
-struct sconn *server_conn_new(struct server *s, int fd, const char *peer)
-{
-	struct sconn *c = calloc(1, sizeof *c);
-
-	if (!c)
-		return NULL;
-	c->srv = s;
-	c->fd = fd;
-	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	detect_init(&c->det, s->cfg->stall_threshold_us, 0, tcpstat_now_us());
-	pthread_mutex_lock(&s->lock);
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	pthread_mutex_unlock(&s->lock);
-	stat_max(&s->st.peak, atomic_fetch_add(&s->st.active, 1) + 1);
-	return c;
-}
-
-void server_conn_close(struct sconn *c, int abortive)
-{
-	struct server *s = c->srv;
-
-	/* Out of the registry before close(): the monitor must never sample a
-	 * descriptor number that the kernel may hand out again. */
-	pthread_mutex_lock(&s->lock);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	if (abortive)
-		sock_abort(c->fd);
-	else
-		close(c->fd);
-	atomic_fetch_sub(&s->st.active, 1);
-	atomic_fetch_add(&s->st.closed, 1);
-	if (!s->conns)
-		pthread_cond_broadcast(&s->drained);
-	pthread_mutex_unlock(&s->lock);
-	free(c);
 }
 
 static json_t *stats_json(struct server *s, int final)
@@ -204,9 +146,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 			sock_abort(fd);
 			continue;
 		}
-		rc = s->cfg->mode == SERVER_BLOCKING ? server_blocking_start(c)
-		     : s->cfg->mode == SERVER_EVENT ? server_pump_start(c)
-		                                    : server_event_start(c);
+		rc = s->be->start(c);
 		if (rc < 0) {
 			atomic_fetch_add(&s->st.refused, 1);
 			server_conn_close(c, 1);
@@ -270,6 +210,7 @@ int server_run(const struct server_cfg *cfg, const struct server_hooks *hooks, c
 	}
 	s->cfg = cfg;
 	s->hooks = hooks;
+	s->be = backends[cfg->mode < NMODES ? cfg->mode : SERVER_EVENT];
 	s->lfd = -1;
 	s->start_us = tcpstat_now_us();
 	pthread_mutex_init(&s->lock, NULL);
@@ -298,7 +239,7 @@ int server_run(const struct server_cfg *cfg, const struct server_hooks *hooks, c
 		snprintf(err, errlen, "event setup failed");
 		goto out;
 	}
-	if (cfg->mode == SERVER_EVENT && server_pump_init(s, err, errlen) < 0)
+	if (s->be->init && s->be->init(s, err, errlen) < 0)
 		goto out;
 	if (cfg->monitor) {
 		s->monitor_ev = event_new(s->base, -1, EV_PERSIST, on_monitor, s);
@@ -316,12 +257,7 @@ int server_run(const struct server_cfg *cfg, const struct server_hooks *hooks, c
 	/* Stop: no new connections, end the ones we have, report. */
 	close(s->lfd);
 	s->lfd = -1;
-	if (cfg->mode == SERVER_BLOCKING)
-		server_blocking_stop_all(s);
-	else if (cfg->mode == SERVER_EVENT)
-		server_pump_stop_all(s);
-	else
-		server_event_stop_all(s);
+	s->be->stop_all(s);
 	emit_stats(s, 1);
 	rc = 0;
 	if (s->conns) {
@@ -331,7 +267,7 @@ int server_run(const struct server_cfg *cfg, const struct server_hooks *hooks, c
 		return rc;
 	}
 out:
-	server_pump_stop_all(s); /* a start that failed after the workers */
+	s->be->stop_all(s); /* a start that failed after the backend's init */
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->monitor_ev)

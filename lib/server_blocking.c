@@ -66,7 +66,7 @@ done:
 	return NULL;
 }
 
-int server_blocking_start(struct sconn *c)
+static int blocking_start(struct sconn *c)
 {
 	struct server *s = c->srv;
 	pthread_attr_t attr;
@@ -95,7 +95,7 @@ int server_blocking_start(struct sconn *c)
 	return 0;
 }
 
-void server_blocking_stop_all(struct server *s)
+static void blocking_stop_all(struct server *s)
 {
 	struct timespec until;
 
@@ -112,3 +112,9 @@ void server_blocking_stop_all(struct server *s)
 	}
 	pthread_mutex_unlock(&s->lock);
 }
+
+const struct server_backend server_blocking_backend = {
+	.name = "blocking",
+	.start = blocking_start,
+	.stop_all = blocking_stop_all,
+};

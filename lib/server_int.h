@@ -1,4 +1,8 @@
-/* server_int: what the echod engine's core shares with its two backends. */
+/* server_int: what echod's engine shares inside: the core (server.c: listener, accepts,
+ * monitor, signals, statistics), the connection registry (server_conn.c), and the three
+ * backends behind one ops table, chosen once per server by its mode: server_pump.c (event),
+ * server_paced.c (stall, slow), server_blocking.c (blocking). Backends call the registry,
+ * never the core; the core calls them only through the table. */
 #ifndef PROBELOCK_SERVER_INT_H
 #define PROBELOCK_SERVER_INT_H
 
@@ -43,6 +47,7 @@ struct server {
 	pthread_cond_t drained;     /* signalled when the registry empties */
 	struct sconn *conns;
 	int stopping;
+	const struct server_backend *be; /* chosen once by the mode */
 	void *pump;                 /* event mode's worker loops */
 };
 
@@ -52,13 +57,16 @@ struct sconn *server_conn_new(struct server *s, int fd, const char *peer);
 void server_conn_close(struct sconn *c, int abortive);
 void server_log(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Backends. start: take over a new connection (return -1 to have it closed). */
-int server_event_start(struct sconn *c);
-void server_event_stop_all(struct server *s);
-int server_pump_init(struct server *s, char *err, size_t errlen);
-int server_pump_start(struct sconn *c);
-void server_pump_stop_all(struct server *s);
-int server_blocking_start(struct sconn *c);
-void server_blocking_stop_all(struct server *s);
+/* A backend: how the connections of some modes are served. */
+struct server_backend {
+	const char *name;
+	int (*init)(struct server *s, char *err, size_t errlen); /* NULL: nothing to set up */
+	int (*start)(struct sconn *c);      /* take over a new connection; -1: the core closes it */
+	void (*stop_all)(struct server *s); /* end every connection; safe to call again, and after a failed init */
+};
+
+extern const struct server_backend server_pump_backend;     /* event */
+extern const struct server_backend server_paced_backend;    /* stall, slow */
+extern const struct server_backend server_blocking_backend; /* blocking */
 
 #endif

@@ -221,7 +221,9 @@ static unsigned default_threads(void)
 	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
 }
 
-int server_pump_init(struct server *s, char *err, size_t errlen)
+static void pump_stop_all(struct server *s);
+
+static int pump_init(struct server *s, char *err, size_t errlen)
 {
 	struct pump *pm = calloc(1, sizeof *pm);
 	sigset_t all, old;
@@ -269,12 +271,12 @@ int server_pump_init(struct server *s, char *err, size_t errlen)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
 fail:
-	server_pump_stop_all(s);
+	pump_stop_all(s);
 	return -1;
 }
 
 /* In the acceptor: hand the connection to the next worker. */
-int server_pump_start(struct sconn *sc)
+static int pump_start(struct sconn *sc)
 {
 	struct pump *pm = sc->srv->pump;
 	struct pworker *w = &pm->w[pm->next++ % pm->n];
@@ -289,7 +291,7 @@ int server_pump_start(struct sconn *sc)
 }
 
 /* Stops the workers (each drains its pipe first), then ends every connection. */
-void server_pump_stop_all(struct server *s)
+static void pump_stop_all(struct server *s)
 {
 	struct pump *pm = s->pump;
 
@@ -326,3 +328,10 @@ void server_pump_stop_all(struct server *s)
 	free(pm);
 	s->pump = NULL;
 }
+
+const struct server_backend server_pump_backend = {
+	.name = "pump",
+	.init = pump_init,
+	.start = pump_start,
+	.stop_all = pump_stop_all,
+};

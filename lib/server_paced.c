@@ -1,5 +1,6 @@
-/* server_event: echod's libevent backend (modes event, stall, slow), with
- * bufferevent watermarks so no connection buffers without bound. */
+/* server_paced: echod's modes stall and slow, where the server paces its reading (never,
+ * only after --stall-for, or --rate bytes/s): libevent bufferevents on the main loop, with
+ * watermarks so no connection buffers without bound. (Mode event is server_pump.c.) */
 #include "server_int.h"
 
 #include <errno.h>
@@ -117,7 +118,7 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 		bufferevent_enable(e->bev, EV_READ);
 }
 
-int server_event_start(struct sconn *sc)
+static int paced_start(struct sconn *sc)
 {
 	struct server *s = sc->srv;
 	const struct server_cfg *cfg = s->cfg;
@@ -182,9 +183,15 @@ fail:
 	return -1;
 }
 
-void server_event_stop_all(struct server *s)
+static void paced_stop_all(struct server *s)
 {
 	/* Single-threaded: the loop has stopped, nobody else touches the list. */
 	while (s->conns)
 		econn_free(s->conns->backend, 0);
 }
+
+const struct server_backend server_paced_backend = {
+	.name = "paced",
+	.start = paced_start,
+	.stop_all = paced_stop_all,
+};
