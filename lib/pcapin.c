@@ -1,7 +1,7 @@
 /* pcapin: reads pcap/pcapng files with libpcap and decodes each packet down to
  * its TCP header (Ethernet with 802.1Q/802.1ad tags and MPLS, Linux SLL/SLL2,
  * PPPoE, Cisco FabricPath, Linux SLL/SLL2, raw IP, BSD loopback; IPv4, IPv6,
- * and the tunnels IP in IP, IPv6 in IPv4, GRE, GTP-U, GENEVE), taking lengths
+ * and the tunnels IP in IP, IPv6 in IPv4, GRE, GTP-U, GENEVE, L2TP), taking lengths
  * as Wireshark 4.0's dissectors take them. */
 #include "pcapin.h"
 
@@ -417,6 +417,30 @@ static enum pcapin_skip decode_mpls(const uint8_t *p, uint32_t cap, uint32_t rep
 	return PCAPIN_NOT_IP;
 }
 
+/* A PPP frame's protocol field (one byte when compressed: odd first byte),
+ * then IPv4 (0x21) or IPv6 (0x57). */
+static enum pcapin_skip decode_ppp(const uint8_t *p, uint32_t cap, uint32_t rep, struct tcpseg *s,
+                                   int depth)
+{
+	uint32_t hl = 2, proto;
+
+	if (cap < 1 || rep < 1)
+		return PCAPIN_TRUNCATED;
+	if (p[0] & 1) {
+		hl = 1;
+		proto = p[0];
+	} else {
+		if (cap < 2 || rep < 2)
+			return PCAPIN_TRUNCATED;
+		proto = rd16(p);
+	}
+	if (proto == 0x21)
+		return decode_ipv4(p + hl, cap - hl, rep - hl, s, depth);
+	if (proto == 0x57)
+		return decode_ipv6(p + hl, cap - hl, rep - hl, s, depth);
+	return PCAPIN_NOT_IP;
+}
+
 static enum pcapin_skip decode_ethertype(uint16_t type, const uint8_t *p, uint32_t cap,
                                          uint32_t rep, struct tcpseg *s, int depth)
 {
@@ -448,11 +472,7 @@ static enum pcapin_skip decode_ethertype(uint16_t type, const uint8_t *p, uint32
 			return PCAPIN_MALFORMED;
 		if (cap > rep)
 			cap = rep;
-		if (rd16(p + 6) == 0x0021)
-			return decode_ipv4(p + 8, cap - 8, rep - 8, s, depth);
-		if (rd16(p + 6) == 0x0057)
-			return decode_ipv6(p + 8, cap - 8, rep - 8, s, depth);
-		return PCAPIN_NOT_IP;
+		return decode_ppp(p + 6, cap - 6, rep - 6, s, depth);
 	case 0x6558: /* transparent Ethernet bridging (GRE, GENEVE) */
 		if (cap < 14 || rep < 14)
 			return PCAPIN_TRUNCATED;
@@ -543,6 +563,39 @@ static enum pcapin_skip decode_geneve(const uint8_t *p, uint32_t cap, uint32_t r
 	return decode_ethertype(rd16(p + 2), p + hl, cap - hl, rep - hl, s, depth);
 }
 
+/* L2TPv2 (RFC 2661) data messages on UDP port 1701: the header its flags
+ * describe, then PPP in HDLC-like framing (address and control 0xff 0x03
+ * optional). */
+static enum pcapin_skip decode_l2tp(const uint8_t *p, uint32_t cap, uint32_t rep, struct tcpseg *s,
+                                    int depth)
+{
+	uint32_t hl = 6;
+	uint16_t fl;
+
+	if (cap < 2 || rep < 2)
+		return PCAPIN_TRUNCATED;
+	fl = rd16(p);
+	if ((fl & 0x8000) || (fl & 0x000f) != 2)
+		return PCAPIN_NOT_TCP; /* a control message, or not version 2 */
+	hl += (fl & 0x4000) ? 2 : 0;
+	hl += (fl & 0x0800) ? 4 : 0;
+	if (fl & 0x0200) {
+		if (cap < hl + 2)
+			return PCAPIN_TRUNCATED;
+		hl += 2 + rd16(p + hl);
+	}
+	if (cap < hl + 1 || rep < hl + 1)
+		return PCAPIN_NOT_TCP;
+	if (p[hl] == 0x0f || p[hl] == 0x8f)
+		return PCAPIN_NOT_TCP; /* Cisco HDLC */
+	if (p[hl] == 0xff) {
+		if (cap < hl + 2 || rep < hl + 2)
+			return PCAPIN_TRUNCATED;
+		hl += 2;
+	}
+	return decode_ppp(p + hl, cap - hl, rep - hl, s, depth);
+}
+
 /* Whether UDP between these ports goes to the tunnel on port t: Wireshark
  * tries the lower port's dissector first, so t is taken when it is the
  * lower port, or the higher one beside an ephemeral (unregistered) port. */
@@ -553,13 +606,13 @@ static int udp_port_is(uint16_t sport, uint16_t dport, uint16_t t)
 	return lo == t || (hi == t && lo >= 1024);
 }
 
-/* UDP: only what carries TCP (GTP-U, GENEVE). */
+/* UDP: only what carries TCP (GTP-U, GENEVE, L2TP). */
 static enum pcapin_skip decode_udp(const uint8_t *p, uint32_t cap, uint32_t rep, struct tcpseg *s,
                                    int depth)
 {
 	uint16_t sport, dport;
 	uint32_t ulen;
-	int gtp, geneve;
+	int gtp, geneve, l2tp;
 
 	if (cap < 8)
 		return PCAPIN_TRUNCATED;
@@ -567,7 +620,8 @@ static enum pcapin_skip decode_udp(const uint8_t *p, uint32_t cap, uint32_t rep,
 	dport = rd16(p + 2);
 	gtp = udp_port_is(sport, dport, 2152);
 	geneve = udp_port_is(sport, dport, 6081);
-	if (!gtp && !geneve)
+	l2tp = udp_port_is(sport, dport, 1701);
+	if (!gtp && !geneve && !l2tp)
 		return PCAPIN_NOT_TCP;
 	ulen = rd16(p + 4);
 	if (ulen < 8)
@@ -578,6 +632,8 @@ static enum pcapin_skip decode_udp(const uint8_t *p, uint32_t cap, uint32_t rep,
 		cap = rep;
 	if (gtp)
 		return decode_gtpu(p + 8, cap - 8, rep - 8, s, depth);
+	if (l2tp)
+		return decode_l2tp(p + 8, cap - 8, rep - 8, s, depth);
 	return decode_geneve(p + 8, cap - 8, rep - 8, s, depth);
 }
 

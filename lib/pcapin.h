@@ -1,7 +1,7 @@
 /* pcapin: reads pcap/pcapng files with libpcap and decodes each packet down to
  * its TCP header (Ethernet with 802.1Q/802.1ad tags, MPLS, PPPoE, Cisco
  * FabricPath; Linux SLL/SLL2, raw IP, BSD loopback; IPv4, IPv6, and the
- * tunnels IP in IP, IPv6 in IPv4, GRE, GTP-U, GENEVE). */
+ * tunnels IP in IP, IPv6 in IPv4, GRE, GTP-U, GENEVE, L2TP). */
 #ifndef PROBELOCK_PCAPIN_H
 #define PROBELOCK_PCAPIN_H
 

@@ -13,7 +13,7 @@
 # lengths past the frame, the unacked-segment limit, a SYN copy after an RST;
 # and the link types and encapsulations Ethernet, SLL, SLL2, raw IP, BSD
 # loopback, IPv4, IPv6 (with an extension header), MPLS, QinQ, PPPoE, Cisco
-# FabricPath, GTP-U, GENEVE, GRE, IP in IP, IPv6 in IPv4.
+# FabricPath, GTP-U, GENEVE, L2TP, GRE, IP in IP, IPv6 in IPv4.
 . "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 GOLDEN=$(cd "$HERE/../golden" && pwd)

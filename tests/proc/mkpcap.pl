@@ -9,7 +9,8 @@
 #                                   0x9100 tag), mpls (two labels), 6in4 (IPv6 in
 #                                   IPv4, ip 6), ipip (IPv4 in IPv4), gre, gtpu (GTP-U
 #                                   on UDP 2152, in IPv4), geneve (Ethernet in GENEVE
-#                                   on UDP 6081, in IPv4), pppoe (PPPoE session),
+#                                   on UDP 6081, in IPv4), l2tp (PPP in L2TPv2 on UDP
+#                                   1701, in IPv4), pppoe (PPPoE session),
 #                                   cfp (Cisco FabricPath)
 #   repeat N                        the next segment line N times, each one LEN
 #                                   further in seq and 0.0001 s later
@@ -30,7 +31,7 @@ use warnings;
 my ($in, $out) = @ARGV;
 die "usage: mkpcap.pl SCENARIO OUT.pcap\n" unless defined $out;
 my %dlt = (eth => 1, raw => 101, sll => 113, sll2 => 276, null => 0);
-my %encaps = map { $_ => 1 } qw(vlan qinq qinq9100 mpls 6in4 ipip gre gtpu geneve pppoe cfp);
+my %encaps = map { $_ => 1 } qw(vlan qinq qinq9100 mpls 6in4 ipip gre gtpu geneve l2tp pppoe cfp);
 my ($link, $ip, $ext, $encap, $repeat) = ('eth', 4, 0, '', 1);
 my @pk;
 open my $fh, '<', $in or die "$in: $!";
@@ -97,6 +98,11 @@ for my $p (@pk) {
 	elsif ($encap eq 'geneve') {
 		my $g = pack('CCnN', 0, 0, 0x6558, 0x123400) . pack('H12H12n', '020000000004', '020000000003', $et) . $pkt;
 		$pkt = ipv4(17, $oa, $ob, pack('nnnn', 40001, 6081, 8 + length $g, 0) . $g);
+		$et = 0x0800;
+	}
+	elsif ($encap eq 'l2tp') {
+		my $l = pack('nnnnn', 0x0002, 7, 9, 0xff03, $six ? 0x0057 : 0x0021) . $pkt;
+		$pkt = ipv4(17, $oa, $ob, pack('nnnn', 1701, 1701, 8 + length $l, 0) . $l);
 		$et = 0x0800;
 	}
 	elsif ($encap eq 'pppoe') { $pkt = pack('CCnnn', 0x11, 0, 1, 2 + length $pkt, $six ? 0x0057 : 0x0021) . $pkt; $et = 0x8864 }
