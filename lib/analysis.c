@@ -326,9 +326,9 @@ static void jw_indent(struct jw *w, int depth)
 {
 	static const char spaces[] = "                                ";
 
-	putc('\n', w->f);
+	putc_unlocked('\n', w->f);
 	for (int n = depth * 2; n > 0; n -= 32)
-		fwrite(spaces, 1, n < 32 ? (size_t)n : 32, w->f);
+		fwrite_unlocked(spaces, 1, n < 32 ? (size_t)n : 32, w->f);
 }
 
 /* Before a value inside an array, or a key inside an object. */
@@ -337,7 +337,7 @@ static void jw_next(struct jw *w)
 	if (w->depth == 0)
 		return;
 	if (w->count[w->depth]++)
-		putc(',', w->f);
+		putc_unlocked(',', w->f);
 	jw_indent(w, w->depth);
 }
 
@@ -345,43 +345,43 @@ static void jw_string_raw(struct jw *w, const char *str)
 {
 	const unsigned char *p = (const unsigned char *)str, *run = p;
 
-	putc('"', w->f);
+	putc_unlocked('"', w->f);
 	for (;; p++) {
 		unsigned char c = *p;
 		char esc[8];
 
 		if (c && c != '"' && c != '\\' && c >= 0x20)
 			continue;
-		fwrite(run, 1, (size_t)(p - run), w->f);
+		fwrite_unlocked(run, 1, (size_t)(p - run), w->f);
 		if (!c)
 			break;
 		switch (c) {
-		case '"': fputs("\\\"", w->f); break;
-		case '\\': fputs("\\\\", w->f); break;
-		case '\b': fputs("\\b", w->f); break;
-		case '\f': fputs("\\f", w->f); break;
-		case '\n': fputs("\\n", w->f); break;
-		case '\r': fputs("\\r", w->f); break;
-		case '\t': fputs("\\t", w->f); break;
+		case '"': fputs_unlocked("\\\"", w->f); break;
+		case '\\': fputs_unlocked("\\\\", w->f); break;
+		case '\b': fputs_unlocked("\\b", w->f); break;
+		case '\f': fputs_unlocked("\\f", w->f); break;
+		case '\n': fputs_unlocked("\\n", w->f); break;
+		case '\r': fputs_unlocked("\\r", w->f); break;
+		case '\t': fputs_unlocked("\\t", w->f); break;
 		default:
 			snprintf(esc, sizeof esc, "\\u%04X", c);
-			fputs(esc, w->f);
+			fputs_unlocked(esc, w->f);
 		}
 		run = p + 1;
 	}
-	putc('"', w->f);
+	putc_unlocked('"', w->f);
 }
 
 static void jw_key(struct jw *w, const char *k)
 {
 	jw_next(w);
 	jw_string_raw(w, k);
-	fputs(": ", w->f);
+	fputs_unlocked(": ", w->f);
 }
 
 static void jw_open(struct jw *w, char c)
 {
-	putc(c, w->f);
+	putc_unlocked(c, w->f);
 	w->count[++w->depth] = 0;
 }
 
@@ -389,7 +389,7 @@ static void jw_close(struct jw *w, char c)
 {
 	if (w->count[w->depth--])
 		jw_indent(w, w->depth);
-	putc(c, w->f);
+	putc_unlocked(c, w->f);
 }
 
 static void jw_int(struct jw *w, long long v)
@@ -403,7 +403,7 @@ static void jw_int(struct jw *w, long long v)
 	} while (u);
 	if (v < 0)
 		*--p = '-';
-	fwrite(p, 1, (size_t)(buf + sizeof buf - p), w->f);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof buf - p), w->f);
 }
 
 /* jansson's jsonp_dtostr(): %.17g, a ".0" when it looks like an integer, no
@@ -433,14 +433,14 @@ static void jw_real(struct jw *w, double v)
 			len -= (int)(end - start);
 		}
 	}
-	fwrite(buf, 1, (size_t)len, w->f);
+	fwrite_unlocked(buf, 1, (size_t)len, w->f);
 }
 
 #define JW_KINT(w, k, v) (jw_key(w, k), jw_int(w, (long long)(v)))
 #define JW_KREAL(w, k, v) (jw_key(w, k), jw_real(w, v))
 #define JW_KSTR(w, k, v) (jw_key(w, k), jw_string_raw(w, v))
-#define JW_KBOOL(w, k, v) (jw_key(w, k), fputs((v) ? "true" : "false", (w)->f))
-#define JW_KNULL(w, k) (jw_key(w, k), fputs("null", (w)->f))
+#define JW_KBOOL(w, k, v) (jw_key(w, k), fputs_unlocked((v) ? "true" : "false", (w)->f))
+#define JW_KNULL(w, k) (jw_key(w, k), fputs_unlocked("null", (w)->f))
 
 static void jw_flags(struct jw *w, const uint64_t *counts)
 {

@@ -98,6 +98,9 @@ int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "probelock analyze: warning: %s (the result covers what came before)\n",
 		        an->read_error);
 	if (json) {
+		static char obuf[1 << 16];
+
+		setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 		if (analysis_write_json(an, stdout) < 0) {
 			fprintf(stderr, "probelock analyze: cannot write the JSON document\n");
 			rc = 1;
