@@ -795,7 +795,15 @@ int pcapin_next(struct pcapin *in, struct tcpseg *seg, char *err, size_t errlen)
 			continue;
 		}
 		seg->num = in->packets;
-		seg->t_ns = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec; /* nano precision */
+		/* Nanosecond precision. Seconds are kept within [0, 4.6e9] (up to the
+		 * year 2115), so that every time and every difference of two fits in
+		 * an int64_t (a fuzzed pcapng can say anything). */
+		{
+			int64_t sec = (int64_t)h->ts.tv_sec;
+
+			sec = sec < 0 ? 0 : sec > 4600000000 ? 4600000000 : sec;
+			seg->t_ns = sec * 1000000000 + (int64_t)(h->ts.tv_usec % 1000000000);
+		}
 		return 1;
 	}
 }
