@@ -20,7 +20,7 @@ GOLDEN=$(cd "$HERE/../golden" && pwd)
 have_tshark=0
 command -v tshark >/dev/null && have_tshark=1
 files=("$GOLDEN"/*.scn)
-plan $((${#files[@]} * 6))
+plan $((${#files[@]} * 7))
 FLAGS="zero_window zero_window_probe zero_window_probe_ack lost_segment keep_alive window_update
 	window_full keep_alive_ack duplicate_ack ack_lost_segment retransmission fast_retransmission
 	spurious_retransmission out_of_order reused_ports"
@@ -48,6 +48,13 @@ for scn in "${files[@]}"; do
 	frames=$(sed -n 's/^expect frames //p' "$scn")
 	is "$(json "$TMP/$name.json" 'join(" ", map { "$_->{frame}:" . join(",", @{$_->{flags}}) } @{$d->{frames}}) || "none"')" \
 		"$frames" "$name: the flags of each frame"
+	# The text form (README "Seeing it on the wire"): a count line, then
+	# "frame N conn C a_to_b|b_to_a flag,flag" per frame, as in the JSON.
+	"$BIN/probelock" analyze --frames "$TMP/$name.pcap" >"$TMP/$name.txt"
+	is "$(sed -n '/^frames with analysis flags: /,$p' "$TMP/$name.txt")" \
+		"$(json "$TMP/$name.json" 'join "\n", "frames with analysis flags: " . scalar(@{$d->{frames}}),
+			map { "frame $_->{frame} conn $_->{connection} $_->{direction} " . join(",", @{$_->{flags}}) } @{$d->{frames}}')" \
+		"$name: --frames text lines"
 	is "$(json "$TMP/$name.json" 'join(",", map { "$_->{cause}/$_->{ended_by}" } @{$d->{connections}[0]{stalls}}) || "none"')" \
 		"$(sed -n 's/^expect stalls //p' "$scn")" "$name: stall causes"
 	is "$(json "$TMP/$name.json" '$d->{link_type}')" "$(sed -n 's/^expect link //p' "$scn")" "$name: link type"
