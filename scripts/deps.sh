@@ -17,9 +17,9 @@ PACKAGES=(
 	libxml2-utils # xmllint: the tests validate junit.xml against tests/junit.xsd
 	valgrind      # memcheck runs of echod, tcpecho and probelock analyze (tests/proc/19)
 	openbsd-inetd # the draft's server, its built-in echo: a peer the project did not write (tests/proc/24)
-	netbase       # /etc/services: inetd resolves its built-in "echo" by name (a minbase root has none)
 	              # and one to measure against (bench). The tests run their own inetd in a namespace of their
 	              # own (its port 7); Debian's own service answers nothing (an empty /etc/inetd.conf)
+	netbase       # /etc/services: inetd resolves its built-in "echo" by name (a minbase root has none)
 	python3-minimal # a client written in another language against echod --monitor (tests/proc/25)
 )
 
