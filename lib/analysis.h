@@ -75,7 +75,7 @@ struct analysis *analysis_run(const char *path, const struct analysis_cfg *cfg, 
                               size_t errlen);
 void analysis_free(struct analysis *an);
 
-/* The document of DESIGN.md "Capture analysis" (new reference). */
+/* The analysis document (`probelock analyze --json`, README "Seeing it on the wire"; new reference). */
 json_t *analysis_to_json(const struct analysis *an);
 /* The same document written to out as it is made: the bytes of
  * json_dumps(analysis_to_json(an), JSON_INDENT(2) | JSON_PRESERVE_ORDER),

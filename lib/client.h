@@ -84,7 +84,7 @@ void client_cfg_init(struct client_cfg *c);
 const char *client_mode_name(enum client_mode m);
 int client_mode_parse(const char *s, enum client_mode *out);
 const char *client_outcome_name(enum client_outcome o);
-/* The exit code DESIGN.md gives each outcome (0, 3, 4, 5, 1, 6, 130). */
+/* The exit code of each outcome (0, 3, 4, 5, 1, 6, 130: README "Exit codes of tcpecho"). */
 int client_outcome_exit(enum client_outcome o);
 
 /* Asks a running client_run to stop: from the next sample on (one sample

@@ -6,7 +6,7 @@
 
 #include "client.h"
 
-/* Builds the document of DESIGN.md "Result document". Returns a new
+/* Builds tcpecho's result document (--json). Returns a new
  * reference the caller owns, or NULL when out of memory. */
 json_t *result_to_json(const struct client_cfg *cfg, const struct client_result *res);
 

@@ -29,13 +29,11 @@ void stall_free(struct stall_tracker *st)
 	st->n = st->cap = 0;
 }
 
-#define GT_SEQ(a, b) ((int32_t)((a) - (b)) > 0)
-
 int stall_is_progress(const struct stall_tracker *st, const struct tcpana_pkt *p)
 {
 	if (!(p->thflags & TH_ACK) || (p->thflags & TH_RST))
 		return 0;
-	return !st->have_ack[p->dir] || GT_SEQ(p->ack_rel, st->max_ack[p->dir]);
+	return !st->have_ack[p->dir] || tcpana_seq_gt(p->ack_rel, st->max_ack[p->dir]);
 }
 
 static enum stall_cause classify(const struct stall_dir d[2], int rst)

@@ -53,9 +53,6 @@ struct tcpana {
 };
 
 /* Sequence space comparisons (RFC 1982 style). */
-#define GT_SEQ(a, b) ((int32_t)((a) - (b)) > 0)
-#define LT_SEQ(a, b) ((int32_t)((a) - (b)) < 0)
-#define LE_SEQ(a, b) ((int32_t)((a) - (b)) <= 0)
 
 struct tcpana *tcpana_new(void)
 {
@@ -290,7 +287,7 @@ static void unacked_remove(struct tcpana_dir *d, uint32_t ack)
 	if (!d->nunacked || (!d->unacked_dirty && d->unacked_ack == ack))
 		return;
 	for (uint32_t i = 0; i < d->nunacked; i++)
-		if (GT_SEQ(d->unacked[i], ack))
+		if (tcpana_seq_gt(d->unacked[i], ack))
 			d->unacked[k++] = d->unacked[i];
 	d->nunacked = k;
 	d->unacked_dirty = 0;
@@ -336,7 +333,7 @@ static uint32_t analyze(struct tcpana_conn *c, int dir, const struct tcpseg *s, 
 	if (window == 0 && !(flags & (TH_RST | TH_FIN | TH_SYN)))
 		f |= TA_BIT(TA_ZERO_WINDOW);
 	/* LOST SEGMENT: beyond the highest nextseq seen. */
-	if (fwd->nextseq && GT_SEQ(seq, fwd->nextseq) && !(flags & TH_RST))
+	if (fwd->nextseq && tcpana_seq_gt(seq, fwd->nextseq) && !(flags & TH_RST))
 		f |= TA_BIT(TA_LOST_SEGMENT);
 	/* KEEP ALIVE: 0 or 1 byte, one before the next expected seq. */
 	if ((seglen == 0 || seglen == 1) && seq == fwd->nextseq - 1 &&
@@ -381,8 +378,8 @@ finished_fwd:
 	 * nextseq; when it is there already, the other direction's dupacknum
 	 * (TA_DUPACK_HOLE) remembers that this hole was reported, until its ack
 	 * moves. */
-	if (rev->maxseqtobeacked && GT_SEQ(ack, rev->maxseqtobeacked) && (flags & TH_ACK)) {
-		if (LT_SEQ(rev->maxseqtobeacked, rev->nextseq)) {
+	if (rev->maxseqtobeacked && tcpana_seq_gt(ack, rev->maxseqtobeacked) && (flags & TH_ACK)) {
+		if (tcpana_seq_lt(rev->maxseqtobeacked, rev->nextseq)) {
 			rev->maxseqtobeacked = rev->nextseq;
 			f |= TA_BIT(TA_ACK_LOST_SEGMENT);
 		} else {
@@ -395,7 +392,7 @@ finished_fwd:
 	 * are compared unsigned, as Wireshark's guint64: a time that went
 	 * backwards is never "within" a threshold. */
 	if (seglen > 0 || (flags & (TH_SYN | TH_FIN))) {
-		int seq_not_advanced = fwd->nextseq && LT_SEQ(seq, fwd->nextseq);
+		int seq_not_advanced = fwd->nextseq && tcpana_seq_lt(seq, fwd->nextseq);
 		uint64_t t, ooo_thres;
 
 		if (f & TA_BIT(TA_KEEP_ALIVE))
@@ -405,7 +402,7 @@ finished_fwd:
 			seq_not_advanced = 0;
 		/* Spurious: all of it was already acknowledged (checked before fast
 		 * retransmission and out-of-order). */
-		if (seglen > 0 && rev->lastack && LE_SEQ(seq + seglen, rev->lastack)) {
+		if (seglen > 0 && rev->lastack && tcpana_seq_le(seq + seglen, rev->lastack)) {
 			f |= TA_BIT(TA_SPURIOUS_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
 			goto finished_checking;
 		}
@@ -439,7 +436,7 @@ finished_checking:
 			*oom = 1;
 	}
 	/* The highest nextseq seen; zero window probes do not advance it. */
-	if ((GT_SEQ(nextseq, fwd->nextseq) || !fwd->nextseq) && !(f & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
+	if ((tcpana_seq_gt(nextseq, fwd->nextseq) || !fwd->nextseq) && !(f & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
 		fwd->nextseq = nextseq;
 		fwd->nextseq_t = s->t_ns;
 	}

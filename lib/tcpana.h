@@ -35,7 +35,7 @@ enum tcpana_flag {
 /* The flags of Wireshark's tcp.analysis.flags (not the SYN, FIN, RST bits). */
 #define TA_ANALYSIS_FLAGS (TA_BIT(TA_REUSED_PORTS + 1) - 1u)
 
-/* "zero_window" ... as in DESIGN.md and Wireshark's tcp.analysis.* names. */
+/* "zero_window" ...: Wireshark's tcp.analysis.* names (README "Seeing it on the wire"). */
 const char *tcpana_flag_name(enum tcpana_flag f);
 
 /* Window scale state of a direction (Wireshark's win_scale). */
@@ -43,6 +43,11 @@ enum {
 	TA_WS_UNKNOWN = -1, /* no SYN seen: scaling unknown */
 	TA_WS_NONE = -2,    /* the handshake did not negotiate scaling */
 };
+
+/* Sequence-space comparisons modulo 2^32 (Wireshark's GT_SEQ, LT_SEQ, LE_SEQ). */
+static inline int tcpana_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline int tcpana_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline int tcpana_seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
 
 /* Wireshark's TCP_MAX_UNACKED_SEGMENTS: past this many unacknowledged
  * segments it stops listing them, and a SYN or FIN then does not count as
