@@ -1,7 +1,7 @@
 # probelock: build, test, demo. Plain make; `make SAN=1 test` for ASan+UBSan.
 
 CC      ?= cc
-PKGS    := libevent libevent_pthreads jansson libpcap yaml-0.1 libcmark-gfm libmd
+PKGS    := libevent libevent_pthreads jansson libpcap yaml-0.1 libcmark-gfm nettle
 SAN     ?= 0
 
 BUILD   := build$(if $(filter 1,$(SAN)),-san,)$(if $(filter fuzz,$(SAN)),-fuzz,)

@@ -5,7 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sha2.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +68,16 @@ int results_identity(const struct scenario *sc, char hex[65], char *err, size_t 
 		snprintf(err, errlen, "scenario identity: out of memory");
 		return -1;
 	}
-	SHA256Data((const uint8_t *)buf, len, hex);
+	{
+		struct sha256_ctx ctx;
+		uint8_t d[SHA256_DIGEST_SIZE];
+
+		sha256_init(&ctx);
+		sha256_update(&ctx, len, (const uint8_t *)buf);
+		sha256_digest(&ctx, sizeof d, d);
+		for (size_t i = 0; i < sizeof d; i++)
+			snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	}
 	free(buf);
 	return 0;
 }

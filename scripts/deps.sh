@@ -11,7 +11,7 @@ PACKAGES=(
 	build-essential pkg-config perl procps
 	libevent-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev libcmark-gfm-dev
 	libcmark-gfm-extensions-dev # report.c: cmark-gfm-core-extensions.h (GFM tables)
-	libmd-dev # results.c: SHA-256 of a scenario's expanded form (sha2.h)
+	nettle-dev # results.c: SHA-256 of a scenario's expanded form (nettle/sha2.h)
 	gnuplot-nox iperf3 iperf liblwip-dev iproute2 nftables tcpdump
 	tshark # the tests' oracle for the capture analysis, nothing else uses it
 	libxml2-utils # xmllint: the tests validate junit.xml against tests/junit.xsd
