@@ -1,0 +1,127 @@
+/* report_int.h: what the report's parts (report.c: the documents, report_verdict.c: the
+ * sentence, report_plot.c: the run's plots) share: the records of the cells that ran and
+ * small readers of them. Internal to lib/report*.c. */
+#ifndef PROBELOCK_REPORT_INT_H
+#define PROBELOCK_REPORT_INT_H
+
+#include "report.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The records of the cells that ran, in the scenario's order (borrowed from the model). */
+struct cells {
+	json_t **v;
+	size_t n;
+	const struct results *res;
+};
+
+static inline int load_cells(const struct results *res, struct cells *c, char *err, size_t errlen)
+{
+	c->res = res;
+	c->n = 0;
+	c->v = calloc(res->ncells ? res->ncells : 1, sizeof *c->v);
+	if (!c->v) {
+		snprintf(err, errlen, "report: out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < res->ncells; i++)
+		if (res->cells[i].rec)
+			c->v[c->n++] = res->cells[i].rec;
+	return 0;
+}
+
+static inline void free_cells(struct cells *c)
+{
+	free(c->v);
+	c->v = NULL;
+}
+
+/* snprintf at *o into out, never past len: *o stops at len - 1 when the text is cut. */
+static inline void app(char *out, size_t len, size_t *o, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static inline void app(char *out, size_t len, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!len || *o >= len - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(out + *o, len - *o, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	*o = *o + (size_t)n < len - 1 ? *o + (size_t)n : len - 1;
+}
+
+static inline const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static inline const char *cfg(json_t *l, const char *key)
+{
+	return str(json_object_get(l, "config"), key);
+}
+
+static inline double num(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static inline int axis_of(const struct scenario *sc, const char *key)
+{
+	for (size_t a = 0; a < sc->naxes; a++)
+		if (!strcmp(scenario_axis_key(sc, a), key))
+			return (int)a;
+	return -1;
+}
+
+/* Index of a cell's value in the axis's list (the order the scenario gives). */
+static inline int pick_of(const struct scenario *sc, int a, json_t *l)
+{
+	const char *v = cfg(l, scenario_axis_key(sc, (size_t)a));
+
+	for (size_t i = 0; i < sc->axes[a].n; i++)
+		if (!strcmp(sc->axes[a].values[i].raw, v))
+			return (int)i;
+	return -1;
+}
+
+static inline int is_deadlock(json_t *l)
+{
+	return !strcmp(str(l, "outcome"), "deadlock");
+}
+
+/* The capture shows a probe deadlock in this cell. */
+static inline int wire_deadlock(json_t *l)
+{
+	return strstr(str(json_object_get(l, "analysis"), "stall_causes"), "probe_deadlock") != NULL;
+}
+
+static inline double mbps(json_t *l)
+{
+	return num(l, "throughput_Bps") * 8 / 1e6;
+}
+
+/* baseline.json's measurements (a new reference), or NULL. */
+static inline json_t *baselines(const char *rundir)
+{
+	char path[1200];
+
+	snprintf(path, sizeof path, "%s/baseline.json", rundir);
+	return json_load_file(path, 0, NULL);
+}
+
+/* The run's plots in pdir (plots/): throughput, the stall map, the targets' comparison,
+ * each as .gp, .dat, .png and .svg. *have_map and *have_targets say whether the stall map
+ * and the targets' plot were drawn. Returns 0, or -1 with err. */
+int report_plots(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, int *have_map,
+                 int *have_targets, char *err, size_t errlen);
+
+#endif
