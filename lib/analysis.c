@@ -168,6 +168,23 @@ oom:
 	return NULL;
 }
 
+stall_cause_set analysis_causes(const struct analysis *an, size_t *nstalls)
+{
+	stall_cause_set set = 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < tcpana_nconns(an->ta); i++) {
+		const struct conn_state *cs = tcpana_conn(an->ta, i)->user;
+
+		for (size_t j = 0; j < cs->st.n; j++)
+			set |= STALL_CAUSE_BIT(cs->st.v[j].cause);
+		n += cs->st.n;
+	}
+	if (nstalls)
+		*nstalls = n;
+	return set;
+}
+
 void analysis_free(struct analysis *an)
 {
 	if (!an)

@@ -74,6 +74,8 @@ struct analysis {
 struct analysis *analysis_run(const char *path, const struct analysis_cfg *cfg, char *err,
                               size_t errlen);
 void analysis_free(struct analysis *an);
+/* The causes of every stall of every connection; *nstalls (if not NULL) their number. */
+stall_cause_set analysis_causes(const struct analysis *an, size_t *nstalls);
 
 /* The analysis document (`probelock analyze --json`, README "Seeing it on the wire"; new reference). */
 json_t *analysis_to_json(const struct analysis *an);

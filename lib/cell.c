@@ -338,47 +338,28 @@ static void teardown(struct cell_ctx *r, struct cell *k)
 	netenv_down(&k->env);
 }
 
-/* Adds cause to the comma list causes unless it is there already (as a whole item). */
-static void add_cause(char *causes, size_t len, const char *cause)
-{
-	size_t n = strlen(cause), o = strlen(causes);
-
-	for (const char *p = causes; *p;) {
-		const char *e = strchr(p, ',');
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-
-		if (l == n && !strncmp(p, cause, n))
-			return;
-		p += l + (e != NULL);
-	}
-	if (o + (o ? 1 : 0) + n < len)
-		snprintf(causes + o, len - o, "%s%s", o ? "," : "", cause);
-}
-
-/* The analysis of the cell's capture into *doc, and the causes of its stalls as "a,b". A
+/* The analysis of the cell's capture into *doc, and the set of its stalls' causes. A
  * capture that cannot be analysed gives a document {"error": why}. A cell with a stall
  * also keeps, while its capture still exists, the tcpdump-style excerpt around each onset
  * (excerpt.txt) and the time-sequence graphs (plots/conn-N.{gp,dat,png}), which the report
  * shows. Returns 0, or -1 with werr when one of those files cannot be written. */
-static int analyse(struct cell *k, const char *pcap, char *causes, size_t len, json_t **doc, char *werr,
+static int analyse(struct cell *k, const char *pcap, stall_cause_set *causes, json_t **doc, char *werr,
                    size_t werrlen)
 {
 	struct analysis_cfg acfg = { .stall_threshold_ns = (int64_t)k->cfg.detect.stall_threshold_us * 1000,
 	                             .excerpt = 1 };
 	char err[600], path[1200];
 	struct analysis *an;
-	json_t *c, *st;
-	size_t i, j, nstalls = 0;
+	size_t nstalls;
 
-	causes[0] = 0;
+	*causes = 0;
 	an = analysis_run(pcap, &acfg, err, sizeof err);
 	if (!an) {
 		*doc = json_pack("{s:s}", "error", err);
 		return 0;
 	}
 	*doc = analysis_to_json(an);
-	json_array_foreach(json_object_get(*doc, "connections"), i, c)
-		nstalls += json_array_size(json_object_get(c, "stalls"));
+	*causes = analysis_causes(an, &nstalls);
 	if (nstalls) {
 		FILE *f;
 
@@ -396,17 +377,7 @@ static int analyse(struct cell *k, const char *pcap, char *causes, size_t len, j
 			json_object_set_new(*doc, "plot_error", json_string(err));
 	}
 	analysis_free(an);
-	if (results_write_json(k->dir, "analysis.json", *doc, werr, werrlen) < 0)
-		return -1;
-	json_array_foreach(json_object_get(*doc, "connections"), i, c) {
-		json_array_foreach(json_object_get(c, "stalls"), j, st) {
-			const char *cause = json_string_value(json_object_get(st, "cause"));
-
-			if (cause)
-				add_cause(causes, len, cause);
-		}
-	}
-	return 0;
+	return results_write_json(k->dir, "analysis.json", *doc, werr, werrlen);
 }
 
 static json_t *params_json(const struct scenario *sc, const struct scenario_cell *cell, int all)
@@ -453,6 +424,7 @@ int cell_run(struct cell_ctx *r, const struct scenario_cell *cell, json_t **line
 	const char *outcome = "error", *ended_by = "error";
 	json_t *client = NULL, *analysis = NULL, *server = NULL;
 	int failed = 0, applied, rc = 0, ecode = -1;
+	stall_cause_set cause_set = 0;
 	long long deadline, bh_at = 0;
 	double elapsed;
 	const char *verdict;
@@ -585,7 +557,7 @@ int cell_run(struct cell_ctx *r, const struct scenario_cell *cell, json_t **line
 		ecode = WIFEXITED(k.status) ? WEXITSTATUS(k.status) : -1;
 		ended_by = "error";
 	}
-	if (k.cfg.capture.enabled && analyse(&k, pcap, causes, sizeof causes, &analysis, r->err, sizeof r->err) < 0) {
+	if (k.cfg.capture.enabled && analyse(&k, pcap, &cause_set, &analysis, r->err, sizeof r->err) < 0) {
 		json_decref(client);
 		json_decref(analysis);
 		fs_rm_rf(k.dir);
@@ -594,7 +566,8 @@ int cell_run(struct cell_ctx *r, const struct scenario_cell *cell, json_t **line
 	snprintf(path, sizeof path, "%s/server.json", k.dir);
 	server = json_load_file(path, 0, NULL);
 
-	applied = scenario_check(r->sc, cell, outcome, causes, ended_by ? ended_by : "", &failed, why, sizeof why);
+	stall_cause_set_format(cause_set, causes, sizeof causes);
+	applied = scenario_check(r->sc, cell, outcome, cause_set, ended_by ? ended_by : "", &failed, why, sizeof why);
 	/* A cell that broke (its client could not run, or connect: a refused board too) is an
 	 * error of the setup whatever its expectations say; so is a capture that cannot be
 	 * analysed, since the causes the expectations check would be missing. */

@@ -1765,7 +1765,7 @@ int scenario_filter_join(char *dst, size_t dstlen, const char *add)
 }
 
 int scenario_check(const struct scenario *sc, const struct scenario_cell *cell,
-                   const char *outcome, const char *causes_list, const char *ended_by,
+                   const char *outcome, stall_cause_set found_causes, const char *ended_by,
                    int *failed, char *why, size_t whylen)
 {
 	int applied = 0;
@@ -1785,24 +1785,16 @@ int scenario_check(const struct scenario *sc, const struct scenario_cell *cell,
 			snprintf(msg, sizeof msg, "expected outcome %s, got %s (rule at line %u)", e->outcome, outcome, e->line);
 			ok = 0;
 		} else if (e->stall_cause[0]) {
-			int found;
+			enum stall_cause want;
+			int found = !strcmp(e->stall_cause, "none") ? !found_causes
+			            : stall_cause_parse(e->stall_cause, &want) == 0 && (found_causes & STALL_CAUSE_BIT(want));
 
-			if (!strcmp(e->stall_cause, "none")) {
-				found = !causes_list[0];
-			} else {
-				size_t l = strlen(e->stall_cause);
-				const char *p = causes_list;
-
-				found = 0;
-				while ((p = strstr(p, e->stall_cause))) {
-					if ((p == causes_list || p[-1] == ',') && (p[l] == 0 || p[l] == ','))
-						found = 1;
-					p += l;
-				}
-			}
 			if (!found) {
+				char got[128];
+
+				stall_cause_set_format(found_causes, got, sizeof got);
 				snprintf(msg, sizeof msg, "expected stall cause %s, the analysis found %s (rule at line %u)",
-				         e->stall_cause, causes_list[0] ? causes_list : "none", e->line);
+				         e->stall_cause, found_causes ? got : "none", e->line);
 				ok = 0;
 			}
 		}

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "stall.h"
+
 enum target_kind { TARGET_LOOPBACK, TARGET_NETNS, TARGET_REMOTE, TARGET_LWIP };
 enum capture_keep { KEEP_ALWAYS, KEEP_ON_FAILURE, KEEP_NEVER };
 
@@ -174,11 +176,11 @@ int scenario_cell_matches(const struct scenario *sc, const struct scenario_cell 
 int scenario_filter_join(char *dst, size_t dstlen, const char *add);
 
 /* The expectation rules that apply to a cell, checked against what happened.
- * outcome/cause/ended_by describe the cell; causes is a comma list ("" none).
+ * outcome and ended_by describe the cell; causes is the set of its stalls' causes.
  * Returns the number of rules that applied; *failed gets the failures, and
  * why the first of them, e.g. "expected outcome deadlock, got completed". */
 int scenario_check(const struct scenario *sc, const struct scenario_cell *cell,
-                   const char *outcome, const char *causes, const char *ended_by,
+                   const char *outcome, stall_cause_set causes, const char *ended_by,
                    int *failed, char *why, size_t whylen);
 
 /* The schema, for documentation and tools: dotted key, type, default, what it is. */

@@ -2,10 +2,11 @@
  * with a cause (probe_deadlock, receiver_stall, silent_peer, abort, idle). */
 #include "stall.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const cause_names[] = {
+static const char *const cause_names[STALL_NCAUSES] = {
 	[STALL_PROBE_DEADLOCK] = "probe_deadlock", [STALL_RECEIVER] = "receiver_stall",
 	[STALL_SILENT_PEER] = "silent_peer",       [STALL_ABORT] = "abort",
 	[STALL_IDLE] = "idle",
@@ -14,6 +15,35 @@ static const char *const cause_names[] = {
 const char *stall_cause_name(enum stall_cause c)
 {
 	return (unsigned)c < sizeof cause_names / sizeof cause_names[0] ? cause_names[c] : "?";
+}
+
+int stall_cause_parse(const char *name, enum stall_cause *out)
+{
+	for (unsigned i = 0; i < sizeof cause_names / sizeof cause_names[0]; i++)
+		if (!strcmp(cause_names[i], name)) {
+			*out = (enum stall_cause)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *stall_cause_set_format(stall_cause_set set, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len)
+		buf[0] = 0;
+	for (unsigned i = 0; i < sizeof cause_names / sizeof cause_names[0] && o + 1 < len; i++) {
+		int n;
+
+		if (!(set & STALL_CAUSE_BIT(i)))
+			continue;
+		n = snprintf(buf + o, len - o, "%s%s", o ? "," : "", cause_names[i]);
+		if (n < 0)
+			break;
+		o = o + (size_t)n < len ? o + (size_t)n : len - 1;
+	}
+	return buf;
 }
 
 void stall_init(struct stall_tracker *st, int64_t threshold_ns)

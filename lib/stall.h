@@ -16,7 +16,17 @@ enum stall_cause {
 	STALL_IDLE,           /* nothing outstanding */
 };
 
+#define STALL_NCAUSES 5
+
 const char *stall_cause_name(enum stall_cause c);
+/* The cause named name ("probe_deadlock", ...): 0, or -1 when there is none. */
+int stall_cause_parse(const char *name, enum stall_cause *out);
+
+/* A set of causes: bit (1u << cause) for each. */
+typedef unsigned stall_cause_set;
+#define STALL_CAUSE_BIT(c) (1u << (unsigned)(c))
+/* The set as "a,b" in the enum's order ("" when empty), cut to len. Returns buf. */
+const char *stall_cause_set_format(stall_cause_set set, char *buf, size_t len);
 
 #define STALL_MAX_PROBE_TIMES 32
 

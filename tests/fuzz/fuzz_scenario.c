@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)scenario_cell_value(sc, &sc->cells[i], "client.payload");
 			(void)scenario_cell_matches(sc, &sc->cells[i], "client.mode=blocking,client.payload=64K",
 			                            err, sizeof err);
-			(void)scenario_check(sc, &sc->cells[i], "deadlock", "probe_deadlock", "detector",
+			(void)scenario_check(sc, &sc->cells[i], "deadlock", STALL_CAUSE_BIT(STALL_PROBE_DEADLOCK), "detector",
 			                     &failed, why, sizeof why);
 		}
 	}
