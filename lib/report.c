@@ -443,7 +443,7 @@ int report_generate(const struct results *res, const struct scenario *sc, char *
 	struct cells c;
 	int map, targets;
 
-	if (load_cells(res, &c, err, errlen) < 0)
+	if (load_cells(res, sc, &c, err, errlen) < 0)
 		return -1;
 	snprintf(pdir, sizeof pdir, "%s/plots", rundir);
 	if (mkdir(pdir, 0755) < 0 && errno != EEXIST) {

@@ -12,32 +12,54 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The records of the cells that ran, in the scenario's order (borrowed from the model). */
+/* The records of the cells that ran, in the scenario's order (borrowed from the model),
+ * each with its scenario cell (its matrix position: cell[i]->pick). */
 struct cells {
 	json_t **v;
+	const struct scenario_cell **cell;
 	size_t n;
 	const struct results *res;
 };
 
-static inline int load_cells(const struct results *res, struct cells *c, char *err, size_t errlen)
-{
-	c->res = res;
-	c->n = 0;
-	c->v = calloc(res->ncells ? res->ncells : 1, sizeof *c->v);
-	if (!c->v) {
-		snprintf(err, errlen, "report: out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < res->ncells; i++)
-		if (res->cells[i].rec)
-			c->v[c->n++] = res->cells[i].rec;
-	return 0;
-}
-
 static inline void free_cells(struct cells *c)
 {
 	free(c->v);
+	free(c->cell);
 	c->v = NULL;
+	c->cell = NULL;
+}
+
+/* The expected cells of res are sc's (results_open checked the identity), in sc's order:
+ * one walk pairs each record with its scenario cell. */
+static inline int load_cells(const struct results *res, const struct scenario *sc, struct cells *c, char *err,
+                             size_t errlen)
+{
+	size_t j = 0;
+
+	c->res = res;
+	c->n = 0;
+	c->v = calloc(res->ncells ? res->ncells : 1, sizeof *c->v);
+	c->cell = calloc(res->ncells ? res->ncells : 1, sizeof *c->cell);
+	if (!c->v || !c->cell) {
+		snprintf(err, errlen, "report: out of memory");
+		free_cells(c);
+		return -1;
+	}
+	for (size_t i = 0; i < res->ncells; i++) {
+		while (j < sc->ncells && strcmp(sc->cells[j].id, res->cells[i].id))
+			j++;
+		if (j == sc->ncells) {
+			snprintf(err, errlen, "report: %s: cell %s is not a cell of scenario '%s'", res->dir,
+			         res->cells[i].id, sc->name);
+			free_cells(c);
+			return -1;
+		}
+		if (res->cells[i].rec) {
+			c->cell[c->n] = &sc->cells[j];
+			c->v[c->n++] = res->cells[i].rec;
+		}
+	}
+	return 0;
 }
 
 /* snprintf at *o into out, never past len: *o stops at len - 1 when the text is cut. */
@@ -82,15 +104,10 @@ static inline int axis_of(const struct scenario *sc, const char *key)
 	return -1;
 }
 
-/* Index of a cell's value in the axis's list (the order the scenario gives). */
-static inline int pick_of(const struct scenario *sc, int a, json_t *l)
+/* Index of record i's value on axis a, in the axis's list (the order the scenario gives). */
+static inline int pick_of(const struct cells *c, size_t i, int a)
 {
-	const char *v = cfg(l, scenario_axis_key(sc, (size_t)a));
-
-	for (size_t i = 0; i < sc->axes[a].n; i++)
-		if (!strcmp(sc->axes[a].values[i].raw, v))
-			return (int)i;
-	return -1;
+	return (int)c->cell[i]->pick[a];
 }
 
 static inline int is_deadlock(json_t *l)

@@ -113,7 +113,7 @@ static int plot_throughput(const char *rundir, const char *pdir, const struct sc
 				json_t *l = c->v[i];
 				double x;
 
-				if ((am >= 0 && pick_of(sc, am, l) != (int)m) || (at >= 0 && pick_of(sc, at, l) != (int)t))
+				if ((am >= 0 && pick_of(c, i, am) != (int)m) || (at >= 0 && pick_of(c, i, at) != (int)t))
 					continue;
 				if (ap >= 0)
 					scenario_value_number("client.payload", cfg(l, "client.payload"), &x);
@@ -256,8 +256,8 @@ static int plot_stallmap(const char *pdir, const struct scenario *sc, struct cel
 				for (size_t i = 0; i < c->n; i++) {
 					json_t *l = c->v[i];
 
-					if (pick_of(sc, ax, l) != (int)x || (ay >= 0 && pick_of(sc, ay, l) != (int)y) ||
-					    (apanel >= 0 && pick_of(sc, apanel, l) != (int)p))
+					if (pick_of(c, i, ax) != (int)x || (ay >= 0 && pick_of(c, i, ay) != (int)y) ||
+					    (apanel >= 0 && pick_of(c, i, apanel) != (int)p))
 						continue;
 					sum += num(json_object_get(l, "stall"), "total_s");
 					n++;
@@ -315,7 +315,7 @@ static int plot_targets(const char *pdir, const struct scenario *sc, struct cell
 		char label[200] = "";
 		size_t o = 0;
 
-		if (pick_of(sc, at, l) != 0)
+		if (pick_of(c, i, at) != 0)
 			continue;
 		for (size_t a = 0; a < sc->naxes; a++)
 			if ((int)a != at)
@@ -326,10 +326,10 @@ static int plot_targets(const char *pdir, const struct scenario *sc, struct cell
 				json_t *m = NULL;
 
 				for (size_t j = 0; j < c->n && !m; j++) {
-					int same = pick_of(sc, at, c->v[j]) == (int)t;
+					int same = pick_of(c, j, at) == (int)t;
 
 					for (size_t a = 0; a < sc->naxes && same; a++)
-						if ((int)a != at && pick_of(sc, (int)a, c->v[j]) != pick_of(sc, (int)a, l))
+						if ((int)a != at && pick_of(c, j, (int)a) != pick_of(c, i, (int)a))
 							same = 0;
 					if (same && json_integer_value(json_object_get(c->v[j], "repeat")) ==
 					                json_integer_value(json_object_get(l, "repeat")))

@@ -12,7 +12,7 @@ int report_verdict(const struct results *res, const struct scenario *sc, char *o
 	if (!len)
 		return -1;
 	out[0] = 0;
-	if (load_cells(res, &c, err, sizeof err) < 0) {
+	if (load_cells(res, sc, &c, err, sizeof err) < 0) {
 		snprintf(out, len, "%s", err);
 		return -1;
 	}
@@ -35,7 +35,7 @@ int report_verdict(const struct results *res, const struct scenario *sc, char *o
 			int have_min = 0;
 
 			for (size_t i = 0; i < c.n; i++) {
-				int p = pick_of(sc, (int)a, c.v[i]);
+				int p = pick_of(&c, i, (int)a);
 
 				if (p < 0 || p >= 256)
 					continue;
