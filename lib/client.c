@@ -25,32 +25,46 @@
 #define TXBUF_SIZE (64 * 1024)
 #define SPLIT_PIECE (16u << 20)
 
-static const char *const mode_names[] = {
+const char *const client_mode_names[] = {
 	[CLIENT_BLOCKING] = "blocking", [CLIENT_NONBLOCKING] = "nonblocking",
 	[CLIENT_CHUNKED] = "chunked",   [CLIENT_SPLIT] = "split",
-	[CLIENT_AWARE] = "aware",
+	[CLIENT_AWARE] = "aware",       NULL,
 };
 
-static const struct {
-	const char *name;
-	int exit_code;
-} outcomes[] = {
-	[CLIENT_COMPLETED] = { "completed", 0 }, [CLIENT_DEADLOCK] = { "deadlock", 3 },
-	[CLIENT_ALARM] = { "alarm", 4 },         [CLIENT_RESET] = { "reset", 5 },
-	[CLIENT_ERROR] = { "error", 1 },         [CLIENT_CORRUPT] = { "corrupt", 6 },
-	[CLIENT_INTERRUPTED] = { "interrupted", 130 },
+const char *const client_outcome_names[] = {
+	[CLIENT_COMPLETED] = "completed", [CLIENT_DEADLOCK] = "deadlock", [CLIENT_ALARM] = "alarm",
+	[CLIENT_RESET] = "reset",         [CLIENT_ERROR] = "error",       [CLIENT_CORRUPT] = "corrupt",
+	[CLIENT_INTERRUPTED] = "interrupted", NULL,
 };
 
-#define NMODES (sizeof mode_names / sizeof mode_names[0])
+const char *const client_end_names[] = {
+	[CLIENT_END_COMPLETION] = "completion", [CLIENT_END_DETECTOR] = "detector",
+	[CLIENT_END_ALARM] = "alarm",           [CLIENT_END_INTERRUPT] = "interrupt",
+	[CLIENT_END_PEER] = "peer",             [CLIENT_END_STACK] = "stack",
+	[CLIENT_END_VERIFICATION] = "verification", [CLIENT_END_ERROR] = "error", NULL,
+};
+
+/* tcpecho's exit code of each outcome (README "Exit codes of tcpecho"). */
+static const int outcome_exit[] = {
+	[CLIENT_COMPLETED] = 0, [CLIENT_DEADLOCK] = 3, [CLIENT_ALARM] = 4, [CLIENT_RESET] = 5,
+	[CLIENT_ERROR] = 1,     [CLIENT_CORRUPT] = 6,  [CLIENT_INTERRUPTED] = 130,
+};
+
+_Static_assert(sizeof client_outcome_names / sizeof client_outcome_names[0] == CLIENT_NOUTCOMES + 1,
+               "client_outcome_names[] follows enum client_outcome");
+_Static_assert(sizeof client_end_names / sizeof client_end_names[0] == CLIENT_NENDS + 1,
+               "client_end_names[] follows enum client_end");
+
+#define NMODES (sizeof client_mode_names / sizeof client_mode_names[0] - 1)
 
 const char *client_mode_name(enum client_mode m)
 {
-	return optutil_name(mode_names, NMODES, (unsigned)m);
+	return optutil_name(client_mode_names, NMODES, (unsigned)m);
 }
 
 int client_mode_parse(const char *s, enum client_mode *out)
 {
-	int i = optutil_lookup(mode_names, NMODES, s);
+	int i = optutil_lookup(client_mode_names, NMODES, s);
 
 	if (i < 0)
 		return -1;
@@ -60,12 +74,17 @@ int client_mode_parse(const char *s, enum client_mode *out)
 
 const char *client_outcome_name(enum client_outcome o)
 {
-	return (unsigned)o < sizeof outcomes / sizeof outcomes[0] ? outcomes[o].name : "?";
+	return optutil_name(client_outcome_names, CLIENT_NOUTCOMES, (unsigned)o);
+}
+
+const char *client_end_name(enum client_end e)
+{
+	return optutil_name(client_end_names, CLIENT_NENDS, (unsigned)e);
 }
 
 int client_outcome_exit(enum client_outcome o)
 {
-	return (unsigned)o < sizeof outcomes / sizeof outcomes[0] ? outcomes[o].exit_code : 1;
+	return (unsigned)o < CLIENT_NOUTCOMES ? outcome_exit[o] : 1;
 }
 
 void client_interrupt(void)
@@ -594,13 +613,13 @@ static void collect_sampler(struct client_result *res, struct sampler *smp)
 }
 
 /* Who ended a run that failed with errno e (0: a protocol-level failure). */
-static const char *failure_source(enum client_outcome o, int e)
+static enum client_end failure_source(enum client_outcome o, int e)
 {
 	if (o == CLIENT_CORRUPT)
-		return "verification";
+		return CLIENT_END_VERIFICATION;
 	if (e == ETIMEDOUT)
-		return "stack"; /* TCP_USER_TIMEOUT or the keepalive limit */
-	return o == CLIENT_RESET ? "peer" : "error";
+		return CLIENT_END_STACK; /* TCP_USER_TIMEOUT or the keepalive limit */
+	return o == CLIENT_RESET ? CLIENT_END_PEER : CLIENT_END_ERROR;
 }
 
 /*
@@ -618,7 +637,7 @@ static void decide(struct client_result *res, struct sampler *smp, int failed,
 
 	if (!(failed && fail_outcome == CLIENT_CORRUPT) && res->bytes_received == res->expected) {
 		res->outcome = CLIENT_COMPLETED;
-		res->ended_by = "completion";
+		res->ended_by = CLIENT_END_COMPLETION;
 		res->verified = 1;
 		res->detail[0] = 0;
 		if (res->det.deadlock)
@@ -631,19 +650,19 @@ static void decide(struct client_result *res, struct sampler *smp, int failed,
 		         (res->det.detected_us - res->det.start_us) / 1e6);
 	if (failed && fail_outcome == CLIENT_CORRUPT) {
 		res->outcome = CLIENT_CORRUPT;
-		res->ended_by = "verification";
+		res->ended_by = CLIENT_END_VERIFICATION;
 	} else if (v == SAMPLER_INTERRUPTED) {
 		res->outcome = CLIENT_INTERRUPTED;
-		res->ended_by = "interrupt";
+		res->ended_by = CLIENT_END_INTERRUPT;
 		snprintf(res->detail, sizeof res->detail, "interrupted after %.3f s with %llu of %llu bytes echoed%s%s",
 		         res->elapsed_s, (unsigned long long)res->bytes_received, (unsigned long long)res->expected,
 		         dl[0] ? "; " : "", dl);
 	} else if (dl[0]) {
 		res->outcome = CLIENT_DEADLOCK;
 		if (v == SAMPLER_ALARM)
-			res->ended_by = "alarm";
+			res->ended_by = CLIENT_END_ALARM;
 		else if (v == SAMPLER_DEADLOCK)
-			res->ended_by = "detector";
+			res->ended_by = CLIENT_END_DETECTOR;
 		else
 			res->ended_by = failure_source(fail_outcome, fail_errno);
 		/* Keep what ended it ("send ...: Connection timed out") after the verdict. */
@@ -651,7 +670,7 @@ static void decide(struct client_result *res, struct sampler *smp, int failed,
 		snprintf(res->detail, sizeof res->detail, "%s%s%.120s", dl, why[0] ? "; then " : "", why);
 	} else if (v == SAMPLER_ALARM) {
 		res->outcome = CLIENT_ALARM;
-		res->ended_by = "alarm";
+		res->ended_by = CLIENT_END_ALARM;
 		snprintf(res->detail, sizeof res->detail, "alarm expired after %.3f s with %llu of %llu bytes echoed",
 		         smp->cfg.alarm_us / 1e6, (unsigned long long)res->bytes_received,
 		         (unsigned long long)res->expected);
@@ -660,7 +679,7 @@ static void decide(struct client_result *res, struct sampler *smp, int failed,
 		res->ended_by = failure_source(fail_outcome, fail_errno);
 	} else {
 		res->outcome = CLIENT_ERROR;
-		res->ended_by = "error";
+		res->ended_by = CLIENT_END_ERROR;
 		snprintf(res->detail, sizeof res->detail, "run ended with %llu of %llu bytes echoed",
 		         (unsigned long long)res->bytes_received, (unsigned long long)res->expected);
 	}
@@ -846,7 +865,7 @@ int client_run(const struct client_cfg *c, struct client_result *res, char *err,
 	memset(res, 0, sizeof *res);
 	res->mismatch_offset = -1;
 	res->outcome = CLIENT_ERROR;
-	res->ended_by = "error";
+	res->ended_by = CLIENT_END_ERROR;
 	res->expected = c->payload * c->times * c->parallel;
 	if (sock_resolve(c->host, c->port, 0, &a, err, errlen) < 0)
 		return -1;

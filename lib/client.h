@@ -29,6 +29,26 @@ enum client_outcome {
 	CLIENT_CORRUPT,
 	CLIENT_INTERRUPTED, /* client_interrupt() (tcpecho: SIGINT, SIGTERM) */
 };
+#define CLIENT_NOUTCOMES 7
+
+/* What ended a run. */
+enum client_end {
+	CLIENT_END_COMPLETION,   /* every byte echoed */
+	CLIENT_END_DETECTOR,     /* the deadlock detector's verdict */
+	CLIENT_END_ALARM,        /* --alarm */
+	CLIENT_END_INTERRUPT,    /* client_interrupt() */
+	CLIENT_END_PEER,         /* the peer reset the connection */
+	CLIENT_END_STACK,        /* the local stack timed out (TCP_USER_TIMEOUT, keepalive) */
+	CLIENT_END_VERIFICATION, /* the echo was not what was sent */
+	CLIENT_END_ERROR,        /* anything else */
+};
+#define CLIENT_NENDS 8
+
+/* The one name table of each enum, in the enum's order, NULL after the last: the programs,
+ * the scenario's schema and the report read names only here. */
+extern const char *const client_mode_names[];    /* "blocking", "nonblocking", ... */
+extern const char *const client_outcome_names[]; /* "completed", "deadlock", ... */
+extern const char *const client_end_names[];     /* "completion", "detector", ... */
 
 struct client_cfg {
 	const char *host;
@@ -56,8 +76,7 @@ struct client_cfg {
 
 struct client_result {
 	enum client_outcome outcome;
-	const char *ended_by;     /* "completion", "detector", "alarm", "interrupt", "peer", "stack",
-	                           * "verification", "error" */
+	enum client_end ended_by;
 	char detail[256];         /* human cause for anything but completed */
 	char peer[64];            /* "127.0.0.1:7" */
 	uint64_t expected;        /* payload * times * parallel */
@@ -84,6 +103,7 @@ void client_cfg_init(struct client_cfg *c);
 const char *client_mode_name(enum client_mode m);
 int client_mode_parse(const char *s, enum client_mode *out);
 const char *client_outcome_name(enum client_outcome o);
+const char *client_end_name(enum client_end e);
 /* The exit code of each outcome (0, 3, 4, 5, 1, 6, 130: README "Exit codes of tcpecho"). */
 int client_outcome_exit(enum client_outcome o);
 

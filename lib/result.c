@@ -89,7 +89,7 @@ json_t *result_to_json(const struct client_cfg *c, const struct client_result *r
 	                "verified", r->verified,
 	                "mismatch_offset", r->mismatch_offset >= 0 ? json_integer(r->mismatch_offset) : json_null(),
 	                "outcome", client_outcome_name(r->outcome),
-	                "ended_by", r->ended_by ? r->ended_by : "error",
+	                "ended_by", client_end_name(r->ended_by),
 	                "detail", r->detail,
 	                "exit_code", (json_int_t)client_outcome_exit(r->outcome),
 	                "elapsed_s", r->elapsed_s,

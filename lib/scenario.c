@@ -39,17 +39,12 @@ struct schema_ent {
 	unsigned flags;
 };
 
-/* In the order of the programs' enums (enum target_kind, server_mode,
- * client_mode, capture_keep): the index is the value a cellcfg holds. */
+/* In the order of the enums (enum target_kind, capture_keep): the index is the value a
+ * cellcfg holds. The modes' names are the programs' tables (server_mode_names,
+ * client_mode_names). */
 static const char *const target_kinds[] = { "loopback", "netns", "remote", "lwip", NULL };
-static const char *const server_modes[] = { "event", "blocking", "stall", "slow", NULL };
-static const char *const client_modes[] = { "blocking", "nonblocking", "chunked", "split", "aware", NULL };
 static const char *const keeps[] = { "always", "on-failure", "never", NULL };
 
-_Static_assert(SERVER_EVENT == 0 && SERVER_BLOCKING == 1 && SERVER_STALL == 2 && SERVER_SLOW == 3,
-               "server_modes[] follows enum server_mode");
-_Static_assert(CLIENT_BLOCKING == 0 && CLIENT_NONBLOCKING == 1 && CLIENT_CHUNKED == 2 && CLIENT_SPLIT == 3 &&
-               CLIENT_AWARE == 4, "client_modes[] follows enum client_mode");
 
 #define F(field) offsetof(struct cellcfg, field), sizeof(((struct cellcfg *)0)->field)
 #define SEC OPTLIM_SEC
@@ -64,7 +59,7 @@ static const struct schema_ent schema[] = {
 	{ "target.host", T_STR, "", "remote: the DUT's address", NULL, 0, 0, F(target.host), 0 },
 	{ "target.port", T_INT, "7", "remote: the DUT's echo port", NULL, 1, 65535, F(target.port), 0 },
 	{ "target.iface", T_STR, "", "remote: the interface towards the DUT, where the capture runs", NULL, 0, IFNAMSIZ - 1, F(target.iface), 0 },
-	{ "server.mode", T_ENUM, "event", "echod mode: event, blocking (the draft's inetd echo), stall, slow; lwip target: event or blocking mean lwIP's echo, stall its stall", server_modes, 0, 0, F(server.mode), 0 },
+	{ "server.mode", T_ENUM, "event", "echod mode: event, blocking (the draft's inetd echo), stall, slow; lwip target: event or blocking mean lwIP's echo, stall its stall", server_mode_names, 0, 0, F(server.mode), 0 },
 	{ "server.app_buf", T_SIZE, "8192", "blocking mode: bytes per recv(); lwip target: its largest write (at most 65535)", NULL, OPTLIM_APP_BUF_MIN, OPTLIM_APP_BUF_MAX, F(server.app_buf), 0 },
 	{ "server.sndbuf", T_SIZE, "0", "SO_SNDBUF of echod's listening socket (0: kernel default)", NULL, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, F(server.sndbuf), ZERO_OK },
 	{ "server.rcvbuf", T_SIZE, "0", "SO_RCVBUF of echod's listening socket (0: kernel default)", NULL, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, F(server.rcvbuf), ZERO_OK },
@@ -73,7 +68,7 @@ static const struct schema_ent schema[] = {
 	{ "server.stall_for", T_DUR, "0", "stall mode: start echoing after this long (0: never)", NULL, OPTLIM_STALL_FOR_MIN, OPTLIM_STALL_FOR_MAX, F(server.stall_for_us), ZERO_OK },
 	{ "server.keepalive", T_KA, "", "lwip target: lwip-echod's SO_KEEPALIVE as IDLE[,INTVL[,CNT]] in seconds (e.g. 5,5,3)", NULL, 0, 0, F(server.keepalive), 0 },
 	{ "server.idle_timeout", T_DUR, "0", "close connections idle this long (0: never)", NULL, OPTLIM_IDLE_TIMEOUT_MIN, OPTLIM_IDLE_TIMEOUT_MAX, F(server.idle_timeout_us), ZERO_OK },
-	{ "client.mode", T_ENUM, "blocking", "tcpecho mode: blocking (the draft's), nonblocking, chunked, split, aware", client_modes, 0, 0, F(client.mode), 0 },
+	{ "client.mode", T_ENUM, "blocking", "tcpecho mode: blocking (the draft's), nonblocking, chunked, split, aware", client_mode_names, 0, 0, F(client.mode), 0 },
 	{ "client.payload", T_SIZE, "60000", "bytes per round (blocking and aware hold it in memory: at most 1G)", NULL, OPTLIM_PAYLOAD_MIN, OPTLIM_PAYLOAD_MAX, F(client.payload), 0 },
 	{ "client.times", T_INT, "1", "rounds (the draft's -n)", NULL, OPTLIM_TIMES_MIN, OPTLIM_TIMES_MAX, F(client.times), 0 },
 	{ "client.chunk", T_SIZE, "8192", "chunked mode: bytes per send/echo step", NULL, OPTLIM_CHUNK_MIN, OPTLIM_CHUNK_MAX, F(client.chunk), 0 },
@@ -1388,7 +1383,7 @@ static void check_cell(struct scenario *sc, const struct scenario_cell *c)
 		place_of(sc, c, find_ent("client.payload"), &l, &col);
 		add_error(sc, l, col, "client.payload: %s is more than client.mode %s can hold (%s): it sends from one "
 		          "buffer of the whole payload; use a mode that streams it (nonblocking, chunked, split) or "
-		          "a smaller payload", value_of(sc, c, find_ent("client.payload")), client_modes[cc.mode],
+		          "a smaller payload", value_of(sc, c, find_ent("client.payload")), client_mode_name(cc.mode),
 		          units_format_size(OPTLIM_PAYLOAD_HELD_MAX, a, sizeof a));
 	}
 	if (broken & CLIENTOPT_RULE_TOTAL) {

@@ -15,12 +15,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static const char *const mode_names[] = {
+const char *const server_mode_names[] = {
 	[SERVER_EVENT] = "event", [SERVER_BLOCKING] = "blocking",
-	[SERVER_STALL] = "stall", [SERVER_SLOW] = "slow",
+	[SERVER_STALL] = "stall", [SERVER_SLOW] = "slow", NULL,
 };
 
-#define NMODES (sizeof mode_names / sizeof mode_names[0])
+#define NMODES (sizeof server_mode_names / sizeof server_mode_names[0] - 1)
 
 /* The backend of each mode, chosen once per server. */
 static const struct server_backend *const backends[] = {
@@ -30,12 +30,12 @@ static const struct server_backend *const backends[] = {
 
 const char *server_mode_name(enum server_mode m)
 {
-	return optutil_name(mode_names, NMODES, (unsigned)m);
+	return optutil_name(server_mode_names, NMODES, (unsigned)m);
 }
 
 int server_mode_parse(const char *s, enum server_mode *out)
 {
-	int i = optutil_lookup(mode_names, NMODES, s);
+	int i = optutil_lookup(server_mode_names, NMODES, s);
 
 	if (i < 0)
 		return -1;

@@ -45,6 +45,8 @@ struct server_hooks {
 };
 
 void server_cfg_init(struct server_cfg *c);
+/* The one name table of enum server_mode, in its order, NULL after the last. */
+extern const char *const server_mode_names[];
 const char *server_mode_name(enum server_mode m);
 int server_mode_parse(const char *s, enum server_mode *out);
 

@@ -6,21 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const cause_names[STALL_NCAUSES] = {
+const char *const stall_cause_names[STALL_NCAUSES + 1] = {
 	[STALL_PROBE_DEADLOCK] = "probe_deadlock", [STALL_RECEIVER] = "receiver_stall",
 	[STALL_SILENT_PEER] = "silent_peer",       [STALL_ABORT] = "abort",
-	[STALL_IDLE] = "idle",
+	[STALL_IDLE] = "idle", NULL,
 };
 
 const char *stall_cause_name(enum stall_cause c)
 {
-	return (unsigned)c < sizeof cause_names / sizeof cause_names[0] ? cause_names[c] : "?";
+	return (unsigned)c < STALL_NCAUSES ? stall_cause_names[c] : "?";
 }
 
 int stall_cause_parse(const char *name, enum stall_cause *out)
 {
-	for (unsigned i = 0; i < sizeof cause_names / sizeof cause_names[0]; i++)
-		if (!strcmp(cause_names[i], name)) {
+	for (unsigned i = 0; i < STALL_NCAUSES; i++)
+		if (!strcmp(stall_cause_names[i], name)) {
 			*out = (enum stall_cause)i;
 			return 0;
 		}
@@ -33,12 +33,12 @@ const char *stall_cause_set_format(stall_cause_set set, char *buf, size_t len)
 
 	if (len)
 		buf[0] = 0;
-	for (unsigned i = 0; i < sizeof cause_names / sizeof cause_names[0] && o + 1 < len; i++) {
+	for (unsigned i = 0; i < STALL_NCAUSES && o + 1 < len; i++) {
 		int n;
 
 		if (!(set & STALL_CAUSE_BIT(i)))
 			continue;
-		n = snprintf(buf + o, len - o, "%s%s", o ? "," : "", cause_names[i]);
+		n = snprintf(buf + o, len - o, "%s%s", o ? "," : "", stall_cause_names[i]);
 		if (n < 0)
 			break;
 		o = o + (size_t)n < len ? o + (size_t)n : len - 1;

@@ -18,6 +18,8 @@ enum stall_cause {
 
 #define STALL_NCAUSES 5
 
+/* The one name table of enum stall_cause, in its order, NULL after the last. */
+extern const char *const stall_cause_names[];
 const char *stall_cause_name(enum stall_cause c);
 /* The cause named name ("probe_deadlock", ...): 0, or -1 when there is none. */
 int stall_cause_parse(const char *name, enum stall_cause *out);
