@@ -170,26 +170,17 @@ static void write_completeness(FILE *f, const struct results *res)
 	fprintf(f, "\n\n");
 }
 
-static int write_markdown(const char *rundir, const struct scenario *sc, struct cells *c, int have_map,
-                          int have_targets, char *err, size_t errlen)
+/* The verdict, the description, completeness, how to reproduce the run, its environment. */
+static void write_head(FILE *f, const char *rundir, const struct scenario *sc, const struct results *res)
 {
-	char tmp[1200], path[1200], verdict[1200], rel[600];
-	json_t *env, *bl = baselines(rundir), *e;
-	int base = json_array_size(json_object_get(bl, "targets")) > 0;
-	size_t bi;
-	FILE *f;
+	char path[1200], verdict[1200];
+	json_t *env;
 
-	report_verdict(c->res, sc, verdict, sizeof verdict);
-	snprintf(tmp, sizeof tmp, "%s/report.md.tmp", rundir);
-	f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "report: %s: %s", tmp, strerror(errno));
-		return -1;
-	}
+	report_verdict(res, sc, verdict, sizeof verdict);
 	fprintf(f, "# probelock report: %s\n\n**%s**\n\n", sc->name, verdict);
 	if (sc->description[0])
 		fprintf(f, "%s\n\n", sc->description);
-	write_completeness(f, c->res);
+	write_completeness(f, res);
 	snprintf(path, sizeof path, "%s/env.json", rundir);
 	env = json_load_file(path, 0, NULL);
 	fprintf(f, "## Reproduce\n\n```\n%s\n```\n\nThe scenario is in this folder (`scenario.yaml`); "
@@ -198,6 +189,14 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 	json_decref(env);
 	fprintf(f, "## Environment\n\n");
 	write_env(f, rundir);
+}
+
+/* baseline.json's measurements and warnings (bl: NULL when the run has none), then the plots. */
+static void write_baseline_plots(FILE *f, json_t *bl, int have_map, int have_targets)
+{
+	size_t bi;
+	json_t *e;
+
 	if (bl) {
 		fprintf(f, "## Baseline\n\nWhat the link itself carries, measured before the cells:\n\n"
 		           "| target | tool | Mbit/s |\n|---|---|---|\n");
@@ -207,13 +206,55 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 			fprintf(f, "\nWarning: %s\n", json_string_value(e));
 		fputc('\n', f);
 	}
-	json_decref(bl);
 	fprintf(f, "## Plots\n\n![Echoed throughput vs payload](plots/throughput.png)\n\n");
 	if (have_map)
 		fprintf(f, "![Stall time over the matrix](plots/stallmap.png)\n\n");
 	if (have_targets)
 		fprintf(f, "![The targets side by side](plots/targets.png)\n\n");
-	fprintf(f, "The plots' gnuplot scripts and data are in `plots/` (PNG and SVG).\n\n## Cells\n\n| cell |");
+	fprintf(f, "The plots' gnuplot scripts and data are in `plots/` (PNG and SVG).\n\n");
+}
+
+/* One row of the cells' table: a record that ran (base: the % of baseline column is shown). */
+static void write_cell_row(FILE *f, const struct scenario *sc, json_t *l, int base)
+{
+	json_t *dl = json_object_get(l, "deadlock"), *ex = json_object_get(l, "expect"), *an = json_object_get(l, "analysis");
+	char buf[300];
+
+	fputc('|', f);
+	md_cell(f, str(l, "id"));
+	for (size_t a = 0; a < sc->naxes; a++)
+		md_cell(f, cfg(l, scenario_axis_key(sc, a)));
+	md_cell(f, str(l, "outcome"));
+	md_cell(f, str(l, "ended_by"));
+	snprintf(buf, sizeof buf, "%s", "");
+	if (json_is_object(dl))
+		snprintf(buf, sizeof buf, "%.2f", num(dl, "detected_s") - num(dl, "onset_s"));
+	md_cell(f, buf);
+	md_cell(f, json_is_object(an) ? (*str(an, "stall_causes") ? str(an, "stall_causes") : "none") : "(no capture)");
+	snprintf(buf, sizeof buf, "%.1f", !strcmp(str(l, "outcome"), "completed") ? mbps(l) : 0.0);
+	md_cell(f, buf);
+	if (base) {
+		if (json_is_number(json_object_get(l, "pct_of_baseline")))
+			snprintf(buf, sizeof buf, "%.1f", num(l, "pct_of_baseline"));
+		else
+			snprintf(buf, sizeof buf, "%s", json_is_number(json_object_get(l, "baseline_mbps")) ? "0" : "");
+		md_cell(f, buf);
+	}
+	if (!json_integer_value(json_object_get(ex, "applied")))
+		snprintf(buf, sizeof buf, "none");
+	else if (json_integer_value(json_object_get(ex, "failed")))
+		snprintf(buf, sizeof buf, "FAILED: %s", str(ex, "why"));
+	else
+		snprintf(buf, sizeof buf, "%lld held", (long long)json_integer_value(json_object_get(ex, "applied")));
+	md_cell(f, buf);
+	md_cell(f, !strcmp(str(l, "verdict"), "pass") ? "pass" : !strcmp(str(l, "verdict"), "fail") ? "**FAIL**" : "**ERROR**");
+	fputc('\n', f);
+}
+
+/* The table of cells: a row per record that ran, then a MISSING row per expected cell without one. */
+static void write_cells(FILE *f, const struct scenario *sc, const struct cells *c, int base)
+{
+	fprintf(f, "## Cells\n\n| cell |");
 	for (size_t a = 0; a < sc->naxes; a++)
 		fprintf(f, " %s |", scenario_axis_key(sc, a));
 	fprintf(f, " outcome | ended by | detected after (s) | stall causes | throughput (Mbit/s) |%s expectation | verdict |\n|---|",
@@ -221,42 +262,8 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 	for (size_t a = 0; a < sc->naxes; a++)
 		fprintf(f, "---|");
 	fprintf(f, "---|---|---|---|---|%s---|---|\n", base > 0 ? "---|" : "");
-	for (size_t i = 0; i < c->n; i++) {
-		json_t *l = c->v[i], *dl = json_object_get(l, "deadlock"), *ex = json_object_get(l, "expect");
-		char buf[300];
-
-		fputc('|', f);
-		md_cell(f, str(l, "id"));
-		for (size_t a = 0; a < sc->naxes; a++)
-			md_cell(f, cfg(l, scenario_axis_key(sc, a)));
-		md_cell(f, str(l, "outcome"));
-		md_cell(f, str(l, "ended_by"));
-		snprintf(buf, sizeof buf, "%s", "");
-		if (json_is_object(dl))
-			snprintf(buf, sizeof buf, "%.2f", num(dl, "detected_s") - num(dl, "onset_s"));
-		md_cell(f, buf);
-		md_cell(f, json_is_object(json_object_get(l, "analysis"))
-		               ? (*str(json_object_get(l, "analysis"), "stall_causes") ? str(json_object_get(l, "analysis"), "stall_causes") : "none")
-		               : "(no capture)");
-		snprintf(buf, sizeof buf, "%.1f", !strcmp(str(l, "outcome"), "completed") ? mbps(l) : 0.0);
-		md_cell(f, buf);
-		if (base) {
-			if (json_is_number(json_object_get(l, "pct_of_baseline")))
-				snprintf(buf, sizeof buf, "%.1f", num(l, "pct_of_baseline"));
-			else
-				snprintf(buf, sizeof buf, "%s", json_is_number(json_object_get(l, "baseline_mbps")) ? "0" : "");
-			md_cell(f, buf);
-		}
-		if (!json_integer_value(json_object_get(ex, "applied")))
-			snprintf(buf, sizeof buf, "none");
-		else if (json_integer_value(json_object_get(ex, "failed")))
-			snprintf(buf, sizeof buf, "FAILED: %s", str(ex, "why"));
-		else
-			snprintf(buf, sizeof buf, "%lld held", (long long)json_integer_value(json_object_get(ex, "applied")));
-		md_cell(f, buf);
-		md_cell(f, !strcmp(str(l, "verdict"), "pass") ? "pass" : !strcmp(str(l, "verdict"), "fail") ? "**FAIL**" : "**ERROR**");
-		fputc('\n', f);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		write_cell_row(f, sc, c->v[i], base);
 	for (size_t i = 0; i < c->res->ncells; i++) {
 		if (c->res->cells[i].rec)
 			continue;
@@ -270,47 +277,71 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 		fputc('\n', f);
 	}
 	fprintf(f, "\n");
-	{
-		int any = 0;
+}
 
-		for (size_t i = 0; i < c->n; i++) {
-			json_t *l = c->v[i];
-			const char *id = str(l, "id");
-			char ex[1200];
-			FILE *ef;
+/* One deadlocked cell's section: its detail, client against wire, the excerpt around the
+ * onset (40 lines at most), its time-sequence graph and where its capture is. */
+static void write_deadlock(FILE *f, const char *rundir, json_t *l)
+{
+	const char *id = str(l, "id");
+	char ex[1200], rel[600];
+	FILE *ef;
 
-			if (!is_deadlock(l) && !wire_deadlock(l))
-				continue;
+	fprintf(f, "### %s\n\n", id);
+	if (*str(l, "detail"))
+		fprintf(f, "%s\n\n", str(l, "detail"));
+	client_vs_wire(f, rundir, l);
+	snprintf(ex, sizeof ex, "%s/cells/%s/excerpt.txt", rundir, id);
+	ef = fopen(ex, "r");
+	if (ef) {
+		char line[512];
+		int n = 0;
+
+		fprintf(f, "The segments around the onset (relative seq/ack, `>` marks the last progress):\n\n```\n");
+		while (fgets(line, sizeof line, ef) && n++ < 40)
+			if (line[0] != '\n')
+				fputs(line, f);
+		fprintf(f, "```\n\n");
+		fclose(ef);
+	}
+	snprintf(rel, sizeof rel, "cells/%s/plots/conn-0.png", id);
+	if (exists_in(rundir, rel))
+		fprintf(f, "![Time-sequence graph of %s](%s)\n\n", id, rel);
+	snprintf(rel, sizeof rel, "cells/%s/capture.pcap", id);
+	if (exists_in(rundir, rel))
+		fprintf(f, "Capture: `%s`\n\n", rel);
+	else
+		fprintf(f, "Capture: not kept (capture.keep: the cell passed); `cells/%s/analysis.json` holds the "
+		           "analysis and `cells/%s/plots/` the graph's data.\n\n", id, id);
+}
+
+/* report.md, written as report.md.tmp and renamed: the head, baseline and plots, the cells,
+ * and a Deadlocks section for the cells the client or the wire saw deadlocked. */
+static int write_markdown(const char *rundir, const struct scenario *sc, struct cells *c, int have_map,
+                          int have_targets, char *err, size_t errlen)
+{
+	char tmp[1200], path[1200];
+	json_t *bl = baselines(rundir);
+	int base = json_array_size(json_object_get(bl, "targets")) > 0, any = 0;
+	FILE *f;
+
+	snprintf(tmp, sizeof tmp, "%s/report.md.tmp", rundir);
+	f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "report: %s: %s", tmp, strerror(errno));
+		json_decref(bl);
+		return -1;
+	}
+	write_head(f, rundir, sc, c->res);
+	write_baseline_plots(f, bl, have_map, have_targets);
+	json_decref(bl);
+	write_cells(f, sc, c, base);
+	for (size_t i = 0; i < c->n; i++)
+		if (is_deadlock(c->v[i]) || wire_deadlock(c->v[i])) {
 			if (!any++)
 				fprintf(f, "## Deadlocks\n\n");
-			fprintf(f, "### %s\n\n", id);
-			if (*str(l, "detail"))
-				fprintf(f, "%s\n\n", str(l, "detail"));
-			client_vs_wire(f, rundir, l);
-			snprintf(ex, sizeof ex, "%s/cells/%s/excerpt.txt", rundir, id);
-			ef = fopen(ex, "r");
-			if (ef) {
-				char line[512];
-				int n = 0;
-
-				fprintf(f, "The segments around the onset (relative seq/ack, `>` marks the last progress):\n\n```\n");
-				while (fgets(line, sizeof line, ef) && n++ < 40)
-					if (line[0] != '\n')
-						fputs(line, f);
-				fprintf(f, "```\n\n");
-				fclose(ef);
-			}
-			snprintf(rel, sizeof rel, "cells/%s/plots/conn-0.png", id);
-			if (exists_in(rundir, rel))
-				fprintf(f, "![Time-sequence graph of %s](%s)\n\n", id, rel);
-			snprintf(rel, sizeof rel, "cells/%s/capture.pcap", id);
-			if (exists_in(rundir, rel))
-				fprintf(f, "Capture: `%s`\n\n", rel);
-			else
-				fprintf(f, "Capture: not kept (capture.keep: the cell passed); `cells/%s/analysis.json` holds the "
-				           "analysis and `cells/%s/plots/` the graph's data.\n\n", id, id);
+			write_deadlock(f, rundir, c->v[i]);
 		}
-	}
 	if (fs_close(f) < 0) {
 		snprintf(err, errlen, "report: write %s: %s", tmp, strerror(errno));
 		unlink(tmp);
