@@ -195,7 +195,8 @@ static void say_uniform(struct vtext *x, size_t a, const size_t *sorted, const s
                         int all)
 {
 	const struct scenario_axis *ax = &x->sc->axes[a];
-	size_t cells = 0, first = 1;
+	size_t cells = 0;
+	int first = 1;
 
 	for (size_t v = 0; v < ax->n; v++) {
 		size_t n = part[v + 1] - part[v], d = count_deadlocks(x, sorted + part[v], n);
@@ -228,7 +229,7 @@ static int say_split(struct vtext *x, const size_t *set, size_t n, size_t a, con
 		free(part);
 		return -1;
 	}
-	/* part[v + 1] counts value v's records, then part[v] is where they start. */
+	/* A counting sort by value: sorted[part[v]] .. sorted[part[v + 1] - 1] are value v's records. */
 	for (size_t i = 0; i < n; i++)
 		part[pick_of(x->c, set[i], (int)a) + 1]++;
 	for (size_t v = 0; v < ax->n; v++)
@@ -255,8 +256,8 @@ static int say_split(struct vtext *x, const size_t *set, size_t n, size_t a, con
 	return rc;
 }
 
-/* A set with deadlocked and completed records (the caller knows which): its box when that is
- * exact, else its split, else (one matrix position) how many of its repeats deadlocked. */
+/* A set where some records deadlocked and some did not: its box when that is exact, else its
+ * split, else (one matrix position) how many of its repeats deadlocked. */
 static int describe(struct vtext *x, const size_t *set, size_t n, const char *label)
 {
 	int a;
