@@ -1,7 +1,9 @@
 /* report: a run folder's documents: report.md and report.html (rendered with cmark-gfm,
  * images inlined, one self-contained file); the plots are report_plot.c's, the
  * sentence report_verdict.c's. */
+#include "report.h"
 #include "report_int.h"
+#include "report_plot.h"
 #include "fsutil.h"
 #include "plot.h"
 

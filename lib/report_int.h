@@ -4,7 +4,8 @@
 #ifndef PROBELOCK_REPORT_INT_H
 #define PROBELOCK_REPORT_INT_H
 
-#include "report.h"
+#include "results.h"
+#include "scenario.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -134,11 +135,5 @@ static inline json_t *baselines(const char *rundir)
 	snprintf(path, sizeof path, "%s/baseline.json", rundir);
 	return json_load_file(path, 0, NULL);
 }
-
-/* The run's plots in pdir (plots/): throughput, the stall map, the targets' comparison,
- * each as .gp, .dat, .png and .svg. *have_map and *have_targets say whether the stall map
- * and the targets' plot were drawn. Returns 0, or -1 with err. */
-int report_plots(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, int *have_map,
-                 int *have_targets, char *err, size_t errlen);
 
 #endif

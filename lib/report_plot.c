@@ -1,6 +1,6 @@
 /* report_plot: the run's plots (gnuplot): throughput, the stall map, the targets'
  * comparison; each written as a script and its data, rendered to PNG and SVG. */
-#include "report_int.h"
+#include "report_plot.h"
 #include "plot.h"
 
 #include <errno.h>
