@@ -11,7 +11,7 @@
  * deadlocked and those where none did are named together ("all N cells", "none of N
  * cells"), and one matrix position whose repeats disagree says "deadlocked in K of N
  * repeats". */
-#include "report.h"
+#include "report_verdict.h"
 #include "report_int.h"
 
 /* The sentence being written, and the scratch of the last box_of. */
