@@ -24,20 +24,18 @@
 #include <lwip/tcpip.h>
 #include <netif/tapif.h>
 
+#include "lwipmode.h"
 #include "optlimits.h"
 #include "optutil.h"
 #include "sockopt.h"
 #include "version.h"
-
-enum mode { MODE_ECHO, MODE_STALL, MODE_DISCARD };
-static const char *const mode_names[] = { "echo", "stall", "discard" };
 
 struct opts {
 	const char *tap;
 	const char *addr, *netmask, *gateway;
 	uint16_t port;
 	uint64_t app_buf;
-	enum mode mode;
+	enum lwip_mode mode;
 	int ka_idle_s, ka_intvl_s, ka_cnt; /* 0: lwIP's defaults (idle 0: keepalive off) */
 };
 
@@ -128,7 +126,7 @@ static void *serve(void *arg)
 			c->pcb.tcp->keep_cnt = (u32_t)g_opts->ka_cnt;
 		UNLOCK_TCPIP_CORE();
 	}
-	if (g_opts->mode == MODE_STALL) {
+	if (g_opts->mode == LWIP_STALL) {
 		/* Never read: the window closes; the peer's probes are answered by
 		 * the stack. The connection lives until the process ends. */
 		for (;;)
@@ -141,7 +139,7 @@ static void *serve(void *arg)
 
 			netbuf_data(buf, &data, &len);
 			atomic_fetch_add(&st.bytes_in, len);
-			if (g_opts->mode == MODE_DISCARD)
+			if (g_opts->mode == LWIP_DISCARD)
 				continue;
 			for (u16_t off = 0; off < len && e == ERR_OK;) {
 				size_t rest = (size_t)(len - off);
@@ -238,7 +236,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[256];
-	int c, m;
+	int c;
 
 	memset(o, 0, sizeof *o);
 	o->tap = getenv("PRECONFIGURED_TAPIF");
@@ -259,12 +257,10 @@ static int parse(int argc, char **argv, struct opts *o)
 				goto bad;
 			break;
 		case O_MODE:
-			m = optutil_lookup(mode_names, 3, optarg);
-			if (m < 0) {
+			if (lwip_mode_parse(optarg, &o->mode) < 0) {
 				optutil_bad("--mode", optarg, "unknown mode (echo, stall, discard)", err, sizeof err);
 				goto bad;
 			}
-			o->mode = (enum mode)m;
 			break;
 		case O_APPBUF:
 			if (optutil_size("--app-buf", optarg, 1, OPTLIM_LWIP_APP_BUF_MAX, &o->app_buf, err, sizeof err) < 0)
