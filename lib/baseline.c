@@ -1,6 +1,7 @@
 /* baseline: what the link itself carries, measured with iperf3 (and iperf2,
  * which lwIP's lwiperf speaks) on each target a run uses, before its cells. */
 #include "baseline.h"
+#include "lwipmode.h"
 #include "netenv.h"
 #include "proc.h"
 #include "sock.h"
@@ -186,10 +187,118 @@ static double measure(const char *tool, const char *client_ns, const char *serve
 	return mbps;
 }
 
+/* What a baseline run shares between its measurements. */
+struct bl_run {
+	const char *rundir, *tag, *bin_dir;
+	json_t *doc; /* baseline.json: targets, warnings */
+};
+
+static void bl_warn(struct bl_run *b, json_t *msg)
+{
+	json_array_append_new(json_object_get(b->doc, "warnings"), msg);
+}
+
+/* The iperf server's side for a local target: namespaces for netns and lwip (env), the host
+ * and port the client aims at, and for lwip a sink (lwip-echod in discard mode, iperf2's
+ * client needs no more) in sink, its program path in exe. 0, or -1 with why. */
+static int bl_side(struct bl_run *b, const struct cellcfg *c, int t, struct netenv *env, const char **host,
+                   unsigned *port, char **sink, char *exe, size_t exelen, char *why, size_t wlen)
+{
+	int lwip = c->target.kind == TARGET_LWIP;
+
+	if (c->target.kind == TARGET_REMOTE) {
+		*host = c->target.host;
+		*port = (unsigned)(t ? c->baseline.iperf2_port : c->baseline.iperf3_port);
+		return 0;
+	}
+	*host = "127.0.0.1";
+	*port = t ? 5001u : 5201u; /* iperf's own defaults, free in a fresh namespace */
+	if (c->target.kind == TARGET_LOOPBACK) {
+		*port = free_port();
+		return 0;
+	}
+	if ((lwip ? netenv_up_tap : netenv_up)(env, b->tag, c->target.rate, c->target.mtu, c->target.loss, why, wlen) < 0)
+		return -1;
+	*host = NETENV_SERVER_ADDR;
+	if (lwip) {
+		snprintf(exe, exelen, "%s/lwip-echod", b->bin_dir);
+		sink[0] = exe;
+		sink[1] = "--tap";
+		sink[2] = env->veth_client;
+		sink[3] = "--addr";
+		sink[4] = NETENV_SERVER_ADDR;
+		sink[5] = "--port";
+		sink[6] = "5001";
+		sink[7] = "--mode";
+		sink[8] = (char *)lwip_mode_name(LWIP_DISCARD);
+		sink[9] = NULL;
+	}
+	return 0;
+}
+
+/* One tool (t: 0 iperf3, 1 iperf2) on one target (key). A local measurement that fails is an
+ * error (-1, err); a remote DUT's is a warning. */
+static int bl_measure(struct bl_run *b, const struct cellcfg *c, const char *key, int t, char *err, size_t errlen)
+{
+	const char *tool = t ? "iperf2" : "iperf3", *host;
+	int local = c->target.kind != TARGET_REMOTE;
+	char why[600] = "", exe[700];
+	char *sink[10] = { NULL };
+	struct netenv env;
+	unsigned port;
+	double mbps;
+
+	memset(&env, 0, sizeof env);
+	if (c->target.kind == TARGET_LWIP && !t) {
+		bl_warn(b, json_sprintf("iperf3 on %s: lwIP has no iperf3 server (lwiperf speaks iperf2): "
+		                        "use baseline.iperf2", key));
+		return 0;
+	}
+	if (bl_side(b, c, t, &env, &host, &port, sink, exe, sizeof exe, why, sizeof why) < 0) {
+		snprintf(err, errlen, "baseline %s on %s: %s", tool, key, why);
+		return -1;
+	}
+	mbps = measure(tool, env.ns_client[0] ? env.ns_client : NULL, env.ns_server[0] ? env.ns_server : NULL, host,
+	               port, local, sink[0] ? sink : NULL, c->baseline.duration_us / 1e6, b->rundir, why, sizeof why);
+	netenv_down(&env);
+	if (mbps < 0 && local) {
+		snprintf(err, errlen, "baseline %s on %s: %s", tool, key, why);
+		return -1;
+	}
+	if (mbps < 0)
+		bl_warn(b, json_sprintf("%s on the DUT %s:%u: %s (no baseline for it)", tool, host, port, why));
+	else
+		json_array_append_new(json_object_get(b->doc, "targets"),
+		                      json_pack("{s:s, s:s, s:f, s:f}", "target", key, "tool", tool, "mbps", mbps,
+		                                "duration_s", c->baseline.duration_us / 1e6));
+	return 0;
+}
+
+/* When baselines were asked for and none was measured, why, in the document: "none". */
+static void bl_none(struct bl_run *b)
+{
+	json_t *w;
+	size_t i;
+	char *why = NULL;
+	size_t wl = 0;
+	FILE *f;
+
+	if (json_array_size(json_object_get(b->doc, "targets")) || !json_array_size(json_object_get(b->doc, "warnings")))
+		return;
+	f = open_memstream(&why, &wl);
+	if (!f)
+		return;
+	json_array_foreach(json_object_get(b->doc, "warnings"), i, w)
+		fprintf(f, "%s%s", i ? "; " : "", json_string_value(w));
+	fclose(f);
+	json_object_set_new(b->doc, "none", json_string(why ? why : ""));
+	free(why);
+}
+
 int baseline_run(const char *rundir, const struct scenario *sc, const unsigned *cells, size_t n,
                  const char *tag, const char *bin_dir, char *err, size_t errlen)
 {
-	json_t *doc = json_pack("{s:[], s:[]}", "targets", "warnings");
+	struct bl_run b = { rundir, tag, bin_dir, json_pack("{s:[], s:[]}", "targets", "warnings") };
 	char done[16][200], path[1200];
 	size_t ndone = 0;
 	int rc = 0;
@@ -208,75 +317,15 @@ int baseline_run(const char *rundir, const struct scenario *sc, const unsigned *
 		if (seen || ndone == 16)
 			continue;
 		snprintf(done[ndone++], sizeof done[0], "%s", key);
-		for (int t = 0; t < 2 && rc == 0; t++) {
-			const char *tool = t ? "iperf2" : "iperf3";
-			struct netenv env;
-			const char *host = "127.0.0.1", *cns = NULL, *sns = NULL;
-			unsigned port;
-			char why[600] = "";
-			double mbps;
-			int local = c.target.kind != TARGET_REMOTE;
-
-			if (!(t ? c.baseline.iperf2 : c.baseline.iperf3))
-				continue;
-			memset(&env, 0, sizeof env);
-			if (c.target.kind == TARGET_LWIP && !t) {
-				json_array_append_new(json_object_get(doc, "warnings"),
-				                      json_sprintf("iperf3 on %s: lwIP has no iperf3 server (lwiperf speaks iperf2): "
-				                                   "use baseline.iperf2", key));
-				continue;
-			}
-			if (c.target.kind == TARGET_NETNS || c.target.kind == TARGET_LWIP) {
-				int up = c.target.kind == TARGET_LWIP
-				             ? netenv_up_tap(&env, tag, c.target.rate, c.target.mtu, c.target.loss, why, sizeof why)
-				             : netenv_up(&env, tag, c.target.rate, c.target.mtu, c.target.loss, why, sizeof why);
-
-				if (up < 0) {
-					snprintf(err, errlen, "baseline %s on %s: %s", tool, key, why);
-					rc = -1;
-					break;
-				}
-				cns = env.ns_client;
-				sns = env.ns_server;
-				host = NETENV_SERVER_ADDR;
-			} else if (!local) {
-				host = c.target.host;
-			}
-			port = !local ? (unsigned)(t ? c.baseline.iperf2_port : c.baseline.iperf3_port)
-			       : c.target.kind != TARGET_LOOPBACK ? (t ? 5001u : 5201u) : free_port();
-			if (c.target.kind == TARGET_LWIP) {
-				/* iperf2's client needs only a sink: lwip-echod in discard mode. */
-				char exe[700];
-				char *sink[] = { exe, "--tap", env.veth_client, "--addr", NETENV_SERVER_ADDR, "--port", "5001",
-				                 "--mode", "discard", NULL };
-
-				snprintf(exe, sizeof exe, "%s/lwip-echod", bin_dir);
-				mbps = measure(tool, cns, sns, host, port, 1, sink, c.baseline.duration_us / 1e6, rundir, why,
-				               sizeof why);
-			} else {
-				mbps = measure(tool, cns, sns, host, port, local, NULL, c.baseline.duration_us / 1e6, rundir, why,
-				               sizeof why);
-			}
-			netenv_down(&env);
-			if (mbps < 0) {
-				if (local) {
-					snprintf(err, errlen, "baseline %s on %s: %s", tool, key, why);
-					rc = -1;
-				} else {
-					json_array_append_new(json_object_get(doc, "warnings"),
-					                      json_sprintf("%s on the DUT %s:%u: %s (no baseline for it)", tool, host, port, why));
-				}
-				continue;
-			}
-			json_array_append_new(json_object_get(doc, "targets"),
-			                      json_pack("{s:s, s:s, s:f, s:f}", "target", key, "tool", tool, "mbps", mbps,
-			                                "duration_s", c.baseline.duration_us / 1e6));
-		}
+		for (int t = 0; t < 2 && rc == 0; t++)
+			if (t ? c.baseline.iperf2 : c.baseline.iperf3)
+				rc = bl_measure(&b, &c, key, t, err, errlen);
 	}
+	bl_none(&b);
 	snprintf(path, sizeof path, "%s/baseline.json", rundir);
-	if (json_array_size(json_object_get(doc, "targets")) || json_array_size(json_object_get(doc, "warnings")))
-		json_dump_file(doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
+	if (json_array_size(json_object_get(b.doc, "targets")) || json_array_size(json_object_get(b.doc, "warnings")))
+		json_dump_file(b.doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(b.doc);
 	return rc;
 }
 

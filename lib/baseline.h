@@ -13,7 +13,8 @@ void baseline_target_key(const struct cellcfg *c, char *out, size_t len);
 
 /* Measures every distinct target among cells[0..n) whose configuration asks
  * for a baseline; writes rundir/baseline.json
- *   {"targets": [{"target", "tool", "mbps", "duration_s"}], "warnings": [...]}.
+ *   {"targets": [{"target", "tool", "mbps", "duration_s"}], "warnings": [...],
+ *    "none": why}   ("none" only when no measurement succeeded: the warnings, joined).
  * tag names the namespaces it creates. Missing iperf on a remote DUT is a
  * warning; a local measurement that fails is an error (-1, err says which). */
 int baseline_run(const char *rundir, const struct scenario *sc, const unsigned *cells, size_t n,

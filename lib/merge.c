@@ -48,80 +48,85 @@ static json_t *merged_env(struct results *in, int n, const char *cmdline)
 	return env;
 }
 
-int merge_runs(char *const dirs[], int n, const struct scenario *sc, const char *results_root,
-                 const char *cmdline, char *out, size_t outlen, char *err, size_t errlen)
+/* Opens the folders given: every one of this scenario's identity (sc is the first folder's)
+ * and of one selection, none given twice. 0, -2 (err) when they are not of one run, -1 (err)
+ * when a file cannot be read. */
+static int open_inputs(struct results *in, char *const dirs[], int n, const struct scenario *sc, char *err,
+                       size_t errlen)
 {
-	struct results *in = calloc((size_t)n, sizeof *in), m;
-	struct results_sel sel = { NULL, 1, 1 };
-	const char **ids = calloc(sc->ncells ? sc->ncells : 1, sizeof *ids);
-	size_t nids = 0;
-	json_t *env;
-	int rc = 0;
-
-	memset(&m, 0, sizeof m);
-	m.lockfd = -1;
-	out[0] = 0;
-	if (!in || !ids) {
-		free(in);
-		free(ids);
-		snprintf(err, errlen, "merge: out of memory");
-		return -1;
-	}
-	for (int i = 0; i < n; i++)
-		in[i].lockfd = -1;
-	/* Every folder of this scenario's identity and of one selection. */
-	for (int i = 0; i < n && rc == 0; i++) {
+	for (int i = 0; i < n; i++) {
 		int orc = results_open(&in[i], dirs[i], sc, 0, NULL, NULL, err, errlen);
 
-		if (orc < 0)
-			rc = orc;
-		else if (strcmp(results_run_str(&in[i], "only"), results_run_str(&in[0], "only")) != 0) {
-			snprintf(err, errlen, "merge: %s was run with --only '%s', %s with --only '%s': not shards of one run",
-			         in[0].dir, results_run_str(&in[0], "only"), in[i].dir, results_run_str(&in[i], "only"));
-			rc = -2;
+		if (orc == -2 && json_is_object(in[i].run) && strcmp(results_run_str(&in[i], "scenario"), sc->name) != 0) {
+			snprintf(err, errlen, "%s holds the results of scenario '%s', %s those of scenario '%s': only the "
+			         "shards of one scenario's run can be merged", in[0].dir, sc->name, in[i].dir,
+			         results_run_str(&in[i], "scenario"));
+			return -2;
 		}
-		for (int j = 0; j < i && rc == 0; j++)
+		if (orc < 0)
+			return orc;
+		if (strcmp(results_run_str(&in[i], "only"), results_run_str(&in[0], "only")) != 0) {
+			snprintf(err, errlen, "%s was run with --only '%s', %s with --only '%s': not shards of one run",
+			         in[0].dir, results_run_str(&in[0], "only"), in[i].dir, results_run_str(&in[i], "only"));
+			return -2;
+		}
+		for (int j = 0; j < i; j++)
 			if (!strcmp(in[i].dir, in[j].dir)) {
-				snprintf(err, errlen, "merge: %s given twice", in[i].dir);
-				rc = -2;
+				snprintf(err, errlen, "%s given twice", in[i].dir);
+				return -2;
 			}
 	}
-	if (rc < 0)
-		goto out;
-	/* Expected: every cell of the selection, whatever shard ran it. */
+	return 0;
+}
+
+/* The merged folder m: expecting every cell of the selection, whatever shard ran it, with an
+ * env.json that reproduces it. 0, or -1 with err. */
+static int create_merged(struct results *m, struct results *in, int n, const struct scenario *sc,
+                         const char *results_root, const char *cmdline, char *err, size_t errlen)
+{
+	struct results_sel sel = { NULL, 1, 1 };
+	const char **ids = calloc(sc->ncells ? sc->ncells : 1, sizeof *ids);
+	json_t *from = json_array(), *env;
+	size_t nids = 0;
+	char *fs;
+	int rc;
+
+	if (!ids) {
+		json_decref(from);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (*results_run_str(&in[0], "only"))
 		sel.only = results_run_str(&in[0], "only");
 	for (size_t i = 0; i < sc->ncells; i++)
 		if (results_selects(sc, i, &sel, err, errlen) == 1)
 			ids[nids++] = sc->cells[i].id;
-	{
-		json_t *from = json_array();
-		char *fs;
-
-		for (int i = 0; i < n; i++)
-			json_array_append_new(from, json_string(in[i].dir));
-		fs = json_dumps(from, JSON_COMPACT);
-		json_decref(from);
-		if (results_create(&m, results_root, sc, &sel, ids, nids, fs, err, errlen) < 0) {
-			free(fs);
-			rc = -1;
-			goto out;
-		}
-		free(fs);
-	}
-	env = merged_env(in, n, cmdline);
-	rc = results_write_json(m.dir, "env.json", env, err, errlen);
-	json_decref(env);
+	for (int i = 0; i < n; i++)
+		json_array_append_new(from, json_string(in[i].dir));
+	fs = json_dumps(from, JSON_COMPACT);
+	json_decref(from);
+	rc = results_create(m, results_root, sc, &sel, ids, nids, fs, err, errlen);
+	free(fs);
+	free(ids);
 	if (rc < 0)
-		goto out;
-	/* In the scenario's order; a cell two folders both ran: the first given wins. */
-	for (size_t c = 0; c < m.ncells && rc == 0; c++) {
+		return -1;
+	env = merged_env(in, n, cmdline);
+	rc = results_write_json(m->dir, "env.json", env, err, errlen);
+	json_decref(env);
+	return rc;
+}
+
+/* Each expected cell's folder and record from the first folder given that ran it, in the
+ * scenario's order. 0, or -1 with err. */
+static int copy_cells(struct results *m, struct results *in, int n, char *err, size_t errlen)
+{
+	for (size_t c = 0; c < m->ncells; c++) {
 		for (int i = 0; i < n; i++) {
 			struct results_cell *src = NULL;
 			char from[1300], part[1300];
 
 			for (size_t k = 0; k < in[i].ncells; k++)
-				if (in[i].cells[k].rec && !strcmp(in[i].cells[k].id, m.cells[c].id))
+				if (in[i].cells[k].rec && !strcmp(in[i].cells[k].id, m->cells[c].id))
 					src = &in[i].cells[k];
 			if (!src)
 				continue;
@@ -129,29 +134,46 @@ int merge_runs(char *const dirs[], int n, const struct scenario *sc, const char 
 			if (access(from, F_OK) == 0) {
 				char *cp[] = { "cp", "-a", "-T", from, part, NULL };
 
-				if (results_cell_begin(&m, src->id, part, sizeof part, err, errlen) < 0 ||
-				    proc_run(cp, NULL, "merge: cp", err, errlen) != 0 ||
-				    results_cell_commit(&m, src->id, err, errlen) < 0) {
-					rc = -1;
-					break;
-				}
+				if (results_cell_begin(m, src->id, part, sizeof part, err, errlen) < 0 ||
+				    proc_run(cp, NULL, "cp", err, errlen) != 0 || results_cell_commit(m, src->id, err, errlen) < 0)
+					return -1;
 			}
-			if (results_append(&m, src->rec, err, errlen) < 0)
-				rc = -1;
+			if (results_append(m, src->rec, err, errlen) < 0)
+				return -1;
 			break;
 		}
 	}
-	if (rc == 0 && (summary_write(&m, sc, err, errlen) < 0 || report_generate(&m, sc, err, errlen) < 0))
+	return 0;
+}
+
+int merge_runs(char *const dirs[], int n, const struct scenario *sc, const char *results_root,
+                 const char *cmdline, char *out, size_t outlen, char *err, size_t errlen)
+{
+	struct results *in = calloc((size_t)n, sizeof *in), m = { .lockfd = -1 };
+	int rc;
+
+	out[0] = 0;
+	if (!in) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		in[i].lockfd = -1;
+	rc = open_inputs(in, dirs, n, sc, err, errlen);
+	if (rc == 0 && create_merged(&m, in, n, sc, results_root, cmdline, err, errlen) < 0)
 		rc = -1;
-	snprintf(out, outlen, "%s", m.dir);
+	if (rc == 0) {
+		if (copy_cells(&m, in, n, err, errlen) < 0 || summary_write(&m, sc, err, errlen) < 0 ||
+		    report_generate(&m, sc, err, errlen) < 0)
+			rc = -1;
+		snprintf(out, outlen, "%s", m.dir);
+	}
 	if (rc == 0)
 		rc = m.nfail || m.nerror || !results_complete(&m) ? 1 : 0;
-out:
 	results_close(&m);
 	for (int i = 0; i < n; i++)
 		results_close(&in[i]);
 	free(in);
-	free(ids);
 	return rc;
 }
 

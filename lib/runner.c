@@ -127,60 +127,6 @@ static void progress(struct runner *r, const struct scenario_cell *cell, json_t 
 	                            .eta_s = r->done ? r->cell_s_sum / r->done * (r->total - r->done) : 0 });
 }
 
-/* The cells a new run selects, as indexes into sc->cells, their ids and count. A filter
- * that selects nothing, or a shard without cells, is a usage error (-1 with err). */
-static int select_cells(const struct scenario *sc, const struct results_sel *sel, unsigned *todo, unsigned *ntodo,
-                        const char **ids, char *err, size_t errlen)
-{
-	*ntodo = 0;
-	if (sel->only && scenario_filter_check(sc, sel->only, err, errlen) < 0)
-		return -1;
-	for (size_t i = 0; i < sc->ncells; i++) {
-		int m = results_selects(sc, i, sel, err, errlen);
-
-		if (m < 0)
-			return -1;
-		if (m) {
-			ids[*ntodo] = sc->cells[i].id;
-			todo[(*ntodo)++] = (unsigned)i;
-		}
-	}
-	return 0;
-}
-
-/* Resuming: the cells the folder expects that have no record yet. The selection given now,
- * if any, must be the folder's. */
-static int resume_cells(struct runner *r, unsigned *todo, unsigned *ntodo, char *err, size_t errlen)
-{
-	const struct run_opts *o = r->o;
-	char shard[32];
-
-	if (o->only && strcmp(o->only, results_run_str(&r->res, "only")) != 0) {
-		snprintf(err, errlen, "--only '%s': %s was run with %s%s%s; resume takes the folder's own selection "
-		         "(give the same --only, or none)", o->only, r->res.dir,
-		         *results_run_str(&r->res, "only") ? "--only '" : "no --only",
-		         results_run_str(&r->res, "only"), *results_run_str(&r->res, "only") ? "'" : "");
-		return -1;
-	}
-	snprintf(shard, sizeof shard, "%u/%u", o->shard_k, o->shard_n);
-	if (strcmp(shard, "1/1") != 0 && strcmp(shard, results_run_str(&r->res, "shard")) != 0) {
-		snprintf(err, errlen, "--shard %s: %s was run as shard %s; resume takes the folder's own shard", shard,
-		         r->res.dir, results_run_str(&r->res, "shard"));
-		return -1;
-	}
-	*ntodo = 0;
-	for (size_t c = 0; c < r->res.ncells; c++) {
-		if (r->res.cells[c].rec)
-			continue;
-		for (size_t i = 0; i < r->sc->ncells; i++)
-			if (!strcmp(r->sc->cells[i].id, r->res.cells[c].id)) {
-				todo[(*ntodo)++] = (unsigned)i;
-				break;
-			}
-	}
-	return 0;
-}
-
 /* The baseline of the links, measured once per run folder. */
 static int run_baseline(struct runner *r, const unsigned *todo, unsigned ntodo, char *err, size_t errlen)
 {
@@ -200,6 +146,9 @@ static int run_baseline(struct runner *r, const unsigned *todo, unsigned ntodo, 
 		                            .value = json_number_value(json_object_get(e, "mbps")) });
 	json_array_foreach(json_object_get(b, "warnings"), bi, e)
 		emit(r, (struct run_event){ .kind = RUN_EV_BASELINE_WARNING, .text = json_string_value(e) });
+	if (json_is_string(json_object_get(b, "none")))
+		emit(r, (struct run_event){ .kind = RUN_EV_BASELINE_NONE,
+		                            .text = json_string_value(json_object_get(b, "none")) });
 	json_decref(b);
 	return 0;
 }
@@ -212,137 +161,159 @@ static int finish_reports(struct runner *r, char *err, size_t errlen)
 	return 0;
 }
 
-int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, size_t errlen)
+/* The cells this invocation runs into todo: a resumed folder's missing ones (the folder
+ * opened, and locked unless dry), or a new run's selection. RUN_OK, or RUN_USAGE / RUN_INFRA
+ * with err. */
+static int plan_cells(struct runner *r, const struct results_sel *sel, unsigned *todo, unsigned *ntodo,
+                      const char **ids, char *err, size_t errlen)
 {
-	struct runner r;
-	struct cell_ctx cx;
-	struct sigaction sa;
-	struct results_sel sel = { o->only, o->shard_k, o->shard_n };
-	const char **ids;
-	int rc = RUN_OK;
-	unsigned *todo, ntodo = 0;
+	const struct run_opts *o = r->o;
+	int orc;
 
-	memset(&r, 0, sizeof r);
-	memset(&cx, 0, sizeof cx);
-	r.sc = sc;
-	r.o = o;
-	r.res.lockfd = -1;
-	todo = calloc(sc->ncells ? sc->ncells : 1, sizeof *todo);
-	ids = calloc(sc->ncells ? sc->ncells : 1, sizeof *ids);
-	if (!todo || !ids) {
-		free(todo);
-		free(ids);
-		snprintf(err, errlen, "out of memory");
+	if (!o->resume_dir)
+		return runner_select(r->sc, sel, todo, ntodo, ids, err, errlen) < 0 ? RUN_USAGE : RUN_OK;
+	orc = results_open(&r->res, o->resume_dir, r->sc, !o->dry_run, NULL, NULL, err, errlen);
+	if (orc == -1)
+		return RUN_INFRA;
+	if (orc < 0 || runner_resume_select(r->sc, &r->res, sel, todo, ntodo, err, errlen) < 0)
+		return RUN_USAGE;
+	return RUN_OK;
+}
+
+/* A new run's folder, with its env.json. RUN_OK, or RUN_INFRA with err. */
+static int make_folder(struct runner *r, const struct results_sel *sel, const char **ids, unsigned n, char *err,
+                       size_t errlen)
+{
+	if (results_create(&r->res, r->o->results_root, r->sc, sel, ids, n, NULL, err, errlen) < 0)
+		return RUN_INFRA;
+	r->dir = r->res.dir;
+	if (write_env(r) < 0) {
+		snprintf(err, errlen, "%s", r->err);
 		return RUN_INFRA;
 	}
-	if (o->resume_dir) {
-		int orc = results_open(&r.res, o->resume_dir, sc, !o->dry_run, NULL, NULL, err, errlen);
+	return RUN_OK;
+}
 
-		if (orc < 0 || resume_cells(&r, todo, &ntodo, err, errlen) < 0) {
-			rc = orc == -1 ? RUN_INFRA : RUN_USAGE;
-			goto out;
-		}
-	} else if (select_cells(sc, &sel, todo, &ntodo, ids, err, errlen) < 0) {
-		rc = RUN_USAGE;
-		goto out;
-	} else if (ntodo == 0) {
-		/* Only a shard can be empty (a filter that selects nothing is refused above): its
-		 * cells are dealt by a hash of their ids, and the merge of the shards that hold
-		 * cells checks that every cell of the matrix is there. */
-		char shard[32];
+/* SIGINT and SIGTERM stop the run between (or in) cells; a reader gone is no signal. */
+static void catch_signals(void)
+{
+	struct sigaction sa;
 
-		snprintf(shard, sizeof shard, "%u/%u", o->shard_k, o->shard_n);
-		emit(&r, (struct run_event){ .kind = RUN_EV_EMPTY_SHARD, .text = shard, .sc = sc });
-		goto out;
-	}
-	if (o->dry_run) {
-		for (unsigned i = 0; i < ntodo; i++)
-			emit(&r, (struct run_event){ .kind = RUN_EV_DRY_CELL, .id = sc->cells[todo[i]].id });
-		emit(&r, (struct run_event){ .kind = RUN_EV_DRY_DONE, .total = ntodo });
-		goto out;
-	}
-	if (!o->resume_dir) {
-		if (results_create(&r.res, o->results_root, sc, &sel, ids, ntodo, NULL, err, errlen) < 0) {
-			rc = RUN_INFRA;
-			goto out;
-		}
-		r.dir = r.res.dir;
-		if (write_env(&r) < 0) {
-			snprintf(err, errlen, "%s", r.err);
-			rc = RUN_INFRA;
-			goto out;
-		}
-	}
-	r.dir = r.res.dir;
-	/* A tag no other run holds; without a registry (not root) the run goes on. */
-	(void)envreg_begin(r.tag, sizeof r.tag, NULL, 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	emit(&r, (struct run_event){ .kind = RUN_EV_START, .dir = r.dir, .total = ntodo, .sc = sc });
-	if (ntodo && run_baseline(&r, todo, ntodo, err, errlen) < 0) {
-		envreg_end();
-		rc = RUN_INFRA;
-		goto out;
-	}
-	cx.sc = sc;
-	cx.res = &r.res;
-	cx.dir = r.dir;
-	cx.tag = r.tag;
-	cx.bin_dir = o->bin_dir;
-	cx.stop = &g_stop;
-	r.total = ntodo;
-	r.t0_ms = proc_now_ms();
+}
+
+/* The cells in turn, each folder into place and then its record (a record never names a
+ * folder that is not whole). RUN_OK (also when a signal stopped it), or RUN_INFRA with err. */
+static int run_cells(struct runner *r, const unsigned *todo, unsigned ntodo, char *err, size_t errlen)
+{
+	struct cell_ctx cx = { .sc = r->sc, .res = &r->res, .dir = r->dir, .tag = r->tag, .bin_dir = r->o->bin_dir,
+	                       .stop = &g_stop };
+
+	r->total = ntodo;
+	r->t0_ms = proc_now_ms();
 	for (unsigned i = 0; i < ntodo && !g_stop; i++) {
-		const struct scenario_cell *c = &sc->cells[todo[i]];
+		const struct scenario_cell *c = &r->sc->cells[todo[i]];
 		long long c0 = proc_now_ms();
 		json_t *line = NULL;
 		int cr;
 
-		emit(&r, (struct run_event){ .kind = RUN_EV_CELL_START, .id = c->id, .done = r.done, .total = r.total,
-		                             .elapsed_s = since_s(r.t0_ms) });
+		emit(r, (struct run_event){ .kind = RUN_EV_CELL_START, .id = c->id, .done = r->done, .total = r->total,
+		                            .elapsed_s = since_s(r->t0_ms) });
 		cr = cell_run(&cx, c, &line);
-		if (cr == -1)
-			snprintf(r.err, sizeof r.err, "%s", cx.err);
 		if (cr == -2)
 			break;
-		/* The folder into place, then its record: a record never names a folder that is not whole. */
-		if (cr == -1 || results_cell_commit(&r.res, c->id, r.err, sizeof r.err) < 0 ||
-		    results_append(&r.res, line, r.err, sizeof r.err) < 0) {
-			snprintf(err, errlen, "%s", r.err);
+		if (cr == -1)
+			snprintf(r->err, sizeof r->err, "%s", cx.err);
+		if (cr == -1 || results_cell_commit(&r->res, c->id, r->err, sizeof r->err) < 0 ||
+		    results_append(&r->res, line, r->err, sizeof r->err) < 0) {
+			snprintf(err, errlen, "%s", r->err);
 			json_decref(line);
-			rc = RUN_INFRA;
-			break;
+			return RUN_INFRA;
 		}
-		r.done++;
-		r.cell_s_sum += (proc_now_ms() - c0) / 1000.0;
-		progress(&r, c, line);
+		r->done++;
+		r->cell_s_sum += (proc_now_ms() - c0) / 1000.0;
+		progress(r, c, line);
 		json_decref(line);
 	}
-	envreg_end();
+	return RUN_OK;
+}
+
+/* The end of a run that started: its reports, and what it says. rc is run_cells' code. */
+static int finish(struct runner *r, int rc, char *err, size_t errlen)
+{
 	if (rc == RUN_INFRA) {
 		/* What ran is recorded; the reports say what is missing, when they can be written. */
 		char e2[1200];
 
-		if (finish_reports(&r, e2, sizeof e2) == 0)
-			emit(&r, (struct run_event){ .kind = RUN_EV_PARTIAL, .dir = r.dir });
-		goto out;
+		if (finish_reports(r, e2, sizeof e2) == 0)
+			emit(r, (struct run_event){ .kind = RUN_EV_PARTIAL, .dir = r->dir });
+		return RUN_INFRA;
 	}
-	if (finish_reports(&r, err, errlen) < 0) {
-		rc = RUN_INFRA;
-		goto out;
-	}
+	if (finish_reports(r, err, errlen) < 0)
+		return RUN_INFRA;
 	if (g_stop) {
-		emit(&r, (struct run_event){ .kind = RUN_EV_INTERRUPTED, .sig = (int)g_stop, .done = r.done,
-		                             .total = r.total, .dir = r.dir, .text = sc->path });
-		rc = RUN_INTERRUPTED;
+		emit(r, (struct run_event){ .kind = RUN_EV_INTERRUPTED, .sig = (int)g_stop, .done = r->done,
+		                            .total = r->total, .dir = r->dir, .text = r->sc->path });
+		return RUN_INTERRUPTED;
+	}
+	emit(r, (struct run_event){ .kind = RUN_EV_FINISHED, .res = &r->res, .sc = r->sc, .dir = r->dir });
+	return r->res.nfail || r->res.nerror || !results_complete(&r->res) ? RUN_FAILED : RUN_OK;
+}
+
+/* A run with its folder: the registry's tag, the baseline, the cells, the reports. */
+static int run_folder(struct runner *r, const unsigned *todo, unsigned ntodo, char *err, size_t errlen)
+{
+	int rc;
+
+	r->dir = r->res.dir;
+	/* A tag no other run holds; without a registry (not root) the run goes on. */
+	(void)envreg_begin(r->tag, sizeof r->tag, NULL, 0);
+	catch_signals();
+	emit(r, (struct run_event){ .kind = RUN_EV_START, .dir = r->dir, .total = ntodo, .sc = r->sc });
+	if (ntodo && run_baseline(r, todo, ntodo, err, errlen) < 0) {
+		envreg_end();
+		return RUN_INFRA;
+	}
+	rc = run_cells(r, todo, ntodo, err, errlen);
+	envreg_end();
+	return finish(r, rc, err, errlen);
+}
+
+int runner_run(const struct scenario *sc, const struct run_opts *o, char *err, size_t errlen)
+{
+	struct runner r = { .sc = sc, .o = o, .res = { .lockfd = -1 } };
+	struct results_sel sel = { o->only, o->shard_k, o->shard_n };
+	const char **ids = calloc(sc->ncells ? sc->ncells : 1, sizeof *ids);
+	unsigned *todo = calloc(sc->ncells ? sc->ncells : 1, sizeof *todo), ntodo = 0;
+	int rc = RUN_INFRA;
+
+	if (!todo || !ids) {
+		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	emit(&r, (struct run_event){ .kind = RUN_EV_FINISHED, .res = &r.res, .sc = sc, .dir = r.dir });
-	rc = r.res.nfail || r.res.nerror || !results_complete(&r.res) ? RUN_FAILED : RUN_OK;
+	rc = plan_cells(&r, &sel, todo, &ntodo, ids, err, errlen);
+	if (rc != RUN_OK)
+		goto out;
+	if (!o->resume_dir && ntodo == 0) {
+		/* Only a shard can be empty (a filter that selects nothing is refused): its cells
+		 * are dealt by a hash of their ids, and the merge of the shards that hold cells
+		 * checks that every cell of the matrix is there. */
+		char shard[32];
+
+		snprintf(shard, sizeof shard, "%u/%u", o->shard_k, o->shard_n);
+		emit(&r, (struct run_event){ .kind = RUN_EV_EMPTY_SHARD, .text = shard, .sc = sc });
+	} else if (o->dry_run) {
+		for (unsigned i = 0; i < ntodo; i++)
+			emit(&r, (struct run_event){ .kind = RUN_EV_DRY_CELL, .id = sc->cells[todo[i]].id });
+		emit(&r, (struct run_event){ .kind = RUN_EV_DRY_DONE, .total = ntodo });
+	} else if (o->resume_dir || (rc = make_folder(&r, &sel, ids, ntodo, err, errlen)) == RUN_OK) {
+		rc = run_folder(&r, todo, ntodo, err, errlen);
+	}
 out:
 	results_close(&r.res);
 	free(todo);

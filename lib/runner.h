@@ -17,6 +17,7 @@ enum run_event_kind {
 	RUN_EV_START,         /* dir, total: the run folder and the cells this invocation runs */
 	RUN_EV_BASELINE,      /* id: target, text: tool, value: Mbit/s */
 	RUN_EV_BASELINE_WARNING, /* text */
+	RUN_EV_BASELINE_NONE, /* text: why no baseline measurement succeeded (after the warnings) */
 	RUN_EV_CELL_START,    /* id, done (cells finished before it), total, elapsed_s */
 	RUN_EV_CELL_DONE,     /* id, rec (the cell's record), done, total, elapsed_s, eta_s */
 	RUN_EV_PARTIAL,       /* dir: an infrastructure error stopped the run; the reports of what ran are there */
@@ -57,6 +58,18 @@ enum {
 	RUN_INFRA = 3,       /* a step of the harness itself failed: err says which */
 	RUN_INTERRUPTED = 130,
 };
+
+/* The cells a new run selects (sel: --only, --shard), as indexes into sc->cells in the
+ * scenario's order (todo, *ntodo; ids, when not NULL, gets their ids). A bad filter, or one
+ * that names no cell of sc, is -1 with err. todo and ids hold sc->ncells. */
+int runner_select(const struct scenario *sc, const struct results_sel *sel, unsigned *todo, unsigned *ntodo,
+                  const char **ids, char *err, size_t errlen);
+
+/* What a resume of the folder res runs: the cells it expects that have no record yet, in the
+ * folder's order. The selection given now (sel), if any, must be the folder's own: another
+ * --only, or a --shard other than 1/1 and the folder's, is -1 with err. */
+int runner_resume_select(const struct scenario *sc, const struct results *res, const struct results_sel *sel,
+                         unsigned *todo, unsigned *ntodo, char *err, size_t errlen);
 
 /* Runs the cells of sc, telling o->on_event what happens. Returns one of the codes above;
  * err is set for RUN_INFRA/RUN_USAGE. */

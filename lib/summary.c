@@ -31,20 +31,46 @@ static const char *causes_of(json_t *l)
 	return *jstr(an, "stall_causes") ? jstr(an, "stall_causes") : "none";
 }
 
-void summary_table_row(const struct results_cell *c, char *out, size_t len)
+int summary_id_width(const struct results *res)
+{
+	size_t w = strlen("cell");
+
+	for (size_t i = 0; res && i < res->ncells; i++)
+		if (strlen(res->cells[i].id) > w)
+			w = strlen(res->cells[i].id);
+	return (int)(w < SUMMARY_ID_MAX ? w : SUMMARY_ID_MAX);
+}
+
+/* id in at most w characters: cut in the middle with "..." when longer, so that both ends
+ * (usually what tells cells apart) stay. */
+static void fit_id(const char *id, int w, char *out, size_t len)
+{
+	size_t n = strlen(id), keep, head;
+
+	if (w < 5 || n <= (size_t)w) {
+		snprintf(out, len, "%s", id);
+		return;
+	}
+	keep = (size_t)w - 3;
+	head = (keep + 1) / 2;
+	snprintf(out, len, "%.*s...%s", (int)head, id, id + n - (keep - head));
+}
+
+void summary_table_row(const struct results_cell *c, int idw, char *out, size_t len)
 {
 	json_t *l, *dl;
-	char det[32] = "-";
+	char det[32] = "-", id[SUMMARY_ID_MAX + 1];
 	const char *why;
 
 	if (!c) {
-		snprintf(out, len, "%-44s %-10s %-12s %-9s %-16s %s", "cell", "outcome", "ended by", "detect",
+		snprintf(out, len, "%-*s %-10s %-12s %-9s %-16s %s", idw, "cell", "outcome", "ended by", "detect",
 		         "stall causes", "verdict");
 		return;
 	}
+	fit_id(c->id, idw, id, sizeof id);
 	l = c->rec;
 	if (!l) {
-		snprintf(out, len, "%-44s %-10s %-12s %-9s %-16s %s", c->id, "-", "-", "-", "-", "MISSING: did not run");
+		snprintf(out, len, "%-*s %-10s %-12s %-9s %-16s %s", idw, id, "-", "-", "-", "-", "MISSING: did not run");
 		return;
 	}
 	dl = json_object_get(l, "deadlock");
@@ -53,8 +79,8 @@ void summary_table_row(const struct results_cell *c, char *out, size_t len)
 	why = jstr(json_object_get(l, "expect"), "why");
 	if (!*why && strcmp(jstr(l, "verdict"), "pass") != 0)
 		why = jstr(l, "detail");
-	snprintf(out, len, "%-44s %-10s %-12s %-9s %-16s %s%s%s", jstr(l, "id"), jstr(l, "outcome"), jstr(l, "ended_by"),
-	         det, causes_of(l), jstr(l, "verdict"), *why ? ": " : "", why);
+	snprintf(out, len, "%-*s %-10s %-12s %-9s %-16s %s%s%s", idw, id, jstr(l, "outcome"), jstr(l, "ended_by"), det,
+	         causes_of(l), jstr(l, "verdict"), *why ? ": " : "", why);
 }
 
 static void csv_field(FILE *f, const char *s, int last)

@@ -13,9 +13,17 @@
  * Returns 0 or -1 with err naming the file. */
 int summary_write(const struct results *res, const struct scenario *sc, char *err, size_t errlen);
 
-/* One row of the verdict table of a run folder, for a main to print: cell, outcome, how it
- * ended, detection latency, stall causes, verdict (a missing cell as MISSING). With c NULL,
- * the header. */
-void summary_table_row(const struct results_cell *c, char *out, size_t len);
+/* The widest the verdict table's id column gets: a longer id is cut in the middle ("...") so
+ * that the columns stay aligned. */
+#define SUMMARY_ID_MAX 80
+
+/* The width of the verdict table's id column for a run folder: its longest id (at least
+ * "cell"), at most SUMMARY_ID_MAX. */
+int summary_id_width(const struct results *res);
+
+/* One row of the verdict table of a run folder, for a main to print: cell (in idw columns,
+ * from summary_id_width), outcome, how it ended, detection latency, stall causes, verdict (a
+ * missing cell as MISSING). With c NULL, the header. */
+void summary_table_row(const struct results_cell *c, int idw, char *out, size_t len);
 
 #endif

@@ -70,11 +70,12 @@ static void quote_cmdline(const char *prog, int argc, char **argv, char *out, si
 static void print_table(const struct results *res)
 {
 	char row[2048];
+	int idw = summary_id_width(res);
 
-	summary_table_row(NULL, row, sizeof row);
+	summary_table_row(NULL, idw, row, sizeof row);
 	printf("\n%s\n", row);
 	for (size_t i = 0; i < res->ncells; i++) {
-		summary_table_row(&res->cells[i], row, sizeof row);
+		summary_table_row(&res->cells[i], idw, row, sizeof row);
 		printf("%s\n", row);
 	}
 	putchar('\n');
@@ -115,6 +116,9 @@ static void print_event(void *arg, const struct run_event *ev)
 		break;
 	case RUN_EV_BASELINE_WARNING:
 		printf("baseline: warning: %s\n", ev->text);
+		break;
+	case RUN_EV_BASELINE_NONE:
+		printf("baseline: no measurement succeeded: %s\n", ev->text);
 		break;
 	case RUN_EV_CELL_START:
 		if (tty)
@@ -158,7 +162,10 @@ static void print_event(void *arg, const struct run_event *ev)
 
 enum { OPT_ONLY = 256, OPT_SHARD, OPT_RESUME, OPT_DRY };
 
-int cmd_run(int argc, char **argv)
+/* probelock run's options into o (only: the joined --only filters). Returns 1 after --help,
+ * 0, or -1 with err (a usage error). */
+static int parse_run_opts(int argc, char **argv, struct run_opts *o, char *only, size_t onlylen, char *err,
+                          size_t errlen)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -169,67 +176,88 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o = { .results_root = "results", .shard_k = 1, .shard_n = 1 };
-	char err[1200], bindir[PATH_MAX], cmdline[2048] = "", scen[1200], only[2048] = "";
-	const char *path = NULL;
-	struct scenario *sc;
-	int c, rc, tty;
+	int c;
 
-	quote_cmdline("probelock run", argc, argv, cmdline, sizeof cmdline);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			o.results_root = optarg;
+			o->results_root = optarg;
 			break;
 		case OPT_ONLY:
 			/* A second --only narrows the first (AND), never replaces it. */
-			if (!*optarg || scenario_filter_join(only, sizeof only, optarg) < 0) {
-				snprintf(err, sizeof err, "--only '%s': %s", optarg, *optarg ? "the filters are too long" : "an empty filter");
-				goto usage;
+			if (!*optarg || scenario_filter_join(only, onlylen, optarg) < 0) {
+				snprintf(err, errlen, "--only '%s': %s", optarg, *optarg ? "the filters are too long" : "an empty filter");
+				return -1;
 			}
-			o.only = only;
+			o->only = only;
 			break;
 		case OPT_SHARD:
-			if (parse_shard(optarg, &o.shard_k, &o.shard_n, err, sizeof err) < 0)
-				goto usage;
+			if (parse_shard(optarg, &o->shard_k, &o->shard_n, err, errlen) < 0)
+				return -1;
 			break;
 		case OPT_RESUME:
-			o.resume_dir = optarg;
+			o->resume_dir = optarg;
 			break;
 		case OPT_DRY:
-			o.dry_run = 1;
+			o->dry_run = 1;
 			break;
 		case 'h':
 			fputs(help, stdout);
-			return 0;
+			return 1;
 		default:
-			optutil_getopt_error(c, opts, argv, err, sizeof err);
-			goto usage;
+			optutil_getopt_error(c, opts, argv, err, errlen);
+			return -1;
 		}
 	}
-	if (argc - optind == 1) {
-		path = argv[optind];
-	} else if (argc - optind == 0 && o.resume_dir) {
-		/* Resuming: the run folder keeps its own copy of the scenario. */
-		snprintf(scen, sizeof scen, "%s/scenario.yaml", o.resume_dir);
-		path = scen;
-	} else {
-		snprintf(err, sizeof err, "give one SCENARIO file");
-		goto usage;
-	}
-	if (o.resume_dir) {
-		char rj[1300];
+	return 0;
+}
 
-		snprintf(rj, sizeof rj, "%s/run.json", o.resume_dir);
-		if (access(rj, F_OK) != 0) {
-			snprintf(rj, sizeof rj, "%s/cells.jsonl", o.resume_dir);
-			snprintf(err, sizeof err, "--resume '%s': %s", o.resume_dir, access(rj, F_OK) == 0
-			         ? "made by a probelock before run folders recorded their scenario's identity: run the scenario again"
-			         : "not a run folder (no run.json)");
-			goto usage;
-		}
+/* The scenario file to run (path, or a resumed folder's own copy in scen), after checking
+ * that a folder to resume is one. 0, or -1 with err (a usage error). */
+static int run_target(int argc, char **argv, const struct run_opts *o, const char **path, char *scen, size_t slen,
+                      char *err, size_t errlen)
+{
+	char rj[1300];
+
+	if (argc - optind == 1) {
+		*path = argv[optind];
+	} else if (argc - optind == 0 && o->resume_dir) {
+		/* Resuming: the run folder keeps its own copy of the scenario. */
+		snprintf(scen, slen, "%s/scenario.yaml", o->resume_dir);
+		*path = scen;
+	} else {
+		snprintf(err, errlen, "give one SCENARIO file");
+		return -1;
+	}
+	if (!o->resume_dir)
+		return 0;
+	snprintf(rj, sizeof rj, "%s/run.json", o->resume_dir);
+	if (access(rj, F_OK) == 0)
+		return 0;
+	snprintf(rj, sizeof rj, "%s/cells.jsonl", o->resume_dir);
+	snprintf(err, errlen, "--resume '%s': %s", o->resume_dir, access(rj, F_OK) == 0
+	         ? "made by a probelock before run folders recorded their scenario's identity: run the scenario again"
+	         : "not a run folder (no run.json)");
+	return -1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { .results_root = "results", .shard_k = 1, .shard_n = 1 };
+	char err[1200], bindir[PATH_MAX], cmdline[2048] = "", scen[1200], only[2048] = "";
+	const char *path = NULL;
+	struct scenario *sc;
+	int rc, tty;
+
+	quote_cmdline("probelock run", argc, argv, cmdline, sizeof cmdline);
+	rc = parse_run_opts(argc, argv, &o, only, sizeof only, err, sizeof err);
+	if (rc > 0)
+		return 0;
+	if (rc < 0 || run_target(argc, argv, &o, &path, scen, sizeof scen, err, sizeof err) < 0) {
+		fprintf(stderr, "probelock run: %s\nTry 'probelock run --help'.\n", err);
+		return 2;
 	}
 	sc = load_scenario_or_report("run", path);
 	if (!sc)
@@ -245,9 +273,6 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "probelock run: %s%s\n", rc == RUN_INFRA ? "infrastructure error: " : "", err);
 	scenario_free(sc);
 	return rc;
-usage:
-	fprintf(stderr, "probelock run: %s\nTry 'probelock run --help'.\n", err);
-	return 2;
 }
 
 /* "run 1a2b3c (pid 4242, started 2024-05-01 12:00:03)" */
@@ -438,7 +463,7 @@ int cmd_merge(int argc, char **argv)
 		return 2;
 	rc = merge_runs(argv + optind, argc - optind, sc, root, cmdline, out, sizeof out, err, sizeof err);
 	if (rc < 0) {
-		fprintf(stderr, "probelock %s\n", err);
+		fprintf(stderr, "probelock merge: %s\n", err);
 		scenario_free(sc);
 		return rc == -2 ? 2 : 3;
 	}

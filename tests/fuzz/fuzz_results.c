@@ -92,9 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (results_open(&res, dir, sc, lock, NULL, NULL, err, sizeof err) == 0) {
 			(void)summary_write(&res, sc, err, sizeof err);
 			(void)report_verdict(&res, sc, verdict, sizeof verdict);
-			summary_table_row(NULL, row, sizeof row);
+			summary_table_row(NULL, summary_id_width(&res), row, sizeof row);
 			for (size_t i = 0; i < res.ncells; i++)
-				summary_table_row(&res.cells[i], row, sizeof row);
+				summary_table_row(&res.cells[i], summary_id_width(&res), row, sizeof row);
 		}
 		results_close(&res);
 	}
