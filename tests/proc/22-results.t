@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root (captures)"
 	exit 0
 fi
-plan 55
+plan 62
 
 # Four cells, outcomes fixed by the buffers: 60000 completes, 300000 deadlocks in blocking mode.
 cat >"$TMP/s.yaml" <<'YAML'
@@ -241,4 +241,56 @@ is "$(cut_csv "$RES/summary.csv")" "$(cut_csv "$FULL/summary.csv")" "summary.csv
 is "$(cut_csv "$M3/summary.csv")" "$(cut_csv "$FULL/summary.csv")" "summary.csv: merged shards = whole run"
 is "$(cut_xml "$RES/junit.xml")" "$(cut_xml "$FULL/junit.xml")" "junit.xml: resumed run = whole run (times aside)"
 is "$(cut_xml "$M3/junit.xml")" "$(cut_xml "$FULL/junit.xml")" "junit.xml: merged shards = whole run (times aside)"
+# 13. merge of the run folders of two scenarios: exit 2 (invalid input), naming both scenarios.
+cat >"$TMP/other2.yaml" <<'YAML'
+name: otherscen
+target: { kind: loopback }
+capture: { enabled: false }
+client: { mode: nonblocking, payload: 1000, alarm: 5s }
+YAML
+"$P" run "$TMP/other2.yaml" -o "$TMP/o2" >/dev/null 2>&1
+is "$?" 0 "a run of a second scenario: exit 0"
+"$P" merge "$FULL" "$(readlink -f "$TMP/o2/latest")" -o "$TMP/mo" >"$TMP/mo.out" 2>&1
+is "$?" 2 "merge of two scenarios' folders: exit 2"
+grep -q "scenario 'integ'.*scenario 'otherscen'" "$TMP/mo.out"
+ok $? "...naming both scenarios ($(cat "$TMP/mo.out"))"
+
+# 14. No baseline measurement succeeds (a remote DUT with no iperf server): one line says so.
+cat >"$TMP/nobase.yaml" <<YAML
+name: nobase
+target: { kind: remote, host: 127.0.0.1, port: $gport, iface: lo }
+capture: { enabled: false }
+client: { mode: nonblocking, payload: 1000, alarm: 5s }
+baseline: { iperf3: { port: $gport }, iperf2: { port: $gport } }
+YAML
+"$P" run "$TMP/nobase.yaml" -o "$TMP/nb" >"$TMP/nb.out" 2>&1
+grep -q "^baseline: no measurement succeeded: iperf3 on the DUT 127.0.0.1:$gport: .*; iperf2 on the DUT" "$TMP/nb.out"
+ok $? "every baseline measurement failed: one line says why ($(grep -c '^baseline' "$TMP/nb.out") baseline lines)"
+grep -q '^baseline: .*Mbit/s' "$TMP/nb.out"
+is "$?" 1 "...and no measurement is printed"
+
+# 15. Long cell ids: the verdict table's columns stay aligned (the id column sized from the
+# longest id, cut in the middle past 80 characters).
+cat >"$TMP/long.yaml" <<'YAML'
+name: longids
+target: { kind: loopback }
+capture: { enabled: false }
+client: { mode: nonblocking, alarm: 5s }
+matrix:
+  client.payload: [1000, 2000]
+  client.sndbuf: [65536, 131072]
+  client.rcvbuf: [65536, 131072]
+  client.chunk: [1000, 2000]
+  client.alarm: [5s, 6s]
+  server.sndbuf: [65536, 131072]
+YAML
+"$P" run "$TMP/long.yaml" --only client.payload=1000,client.sndbuf=65536,client.rcvbuf=65536,client.chunk=1000 -o "$TMP/lg" >"$TMP/lg.out" 2>&1
+is "$?" 0 "a scenario with long ids: exit 0"
+# The column of "outcome" in the header and of "completed" in every row.
+hdr=$(grep '^cell ' "$TMP/lg.out")
+col=$(awk -v h="$hdr" 'BEGIN { print index(h, " outcome") }')
+bad=$(grep ' completed ' "$TMP/lg.out" | grep -v '^\[' | awk -v c="$col" '{ if (index($0, " completed ") != c) n++ } END { print n + 0 }')
+rows=$(grep -c ' completed ' "$TMP/lg.out" | head -1)
+ok $([ "$col" -gt 40 ] && [ "$bad" = 0 ] && [ "$rows" -ge 4 ]; echo $?) "...every row's outcome under the header's (column $col, $bad misaligned)"
+
 done_testing
