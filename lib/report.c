@@ -200,8 +200,11 @@ static void write_baseline_plots(FILE *f, json_t *bl, int have_map, int have_tar
 	json_t *e;
 
 	if (bl) {
-		fprintf(f, "## Baseline\n\nWhat the link itself carries, measured before the cells:\n\n"
-		           "| target | tool | Mbit/s |\n|---|---|---|\n");
+		fprintf(f, "## Baseline\n\nWhat the link itself carries, measured before the cells:\n\n");
+		if (json_array_size(json_object_get(bl, "targets")))
+			fprintf(f, "| target | tool | Mbit/s |\n|---|---|---|\n");
+		else
+			fprintf(f, "No measurement succeeded, so no cell is compared with a baseline.\n");
 		json_array_foreach(json_object_get(bl, "targets"), bi, e)
 			fprintf(f, "| %s | %s | %.1f |\n", str(e, "target"), str(e, "tool"), num(e, "mbps"));
 		json_array_foreach(json_object_get(bl, "warnings"), bi, e)

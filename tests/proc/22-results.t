@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root (captures)"
 	exit 0
 fi
-plan 62
+plan 63
 
 # Four cells, outcomes fixed by the buffers: 60000 completes, 300000 deadlocks in blocking mode.
 cat >"$TMP/s.yaml" <<'YAML'
@@ -268,6 +268,9 @@ grep -q "^baseline: no measurement succeeded: iperf3 on the DUT 127.0.0.1:$gport
 ok $? "every baseline measurement failed: one line says why ($(grep -c '^baseline' "$TMP/nb.out") baseline lines)"
 grep -q '^baseline: .*Mbit/s' "$TMP/nb.out"
 is "$?" 1 "...and no measurement is printed"
+nbmd=$(readlink -f "$TMP/nb/latest")/report.md
+grep -q '^No measurement succeeded' "$nbmd" && ! grep -q '^| target | tool | Mbit/s |' "$nbmd"
+ok $? "...and report.md says so instead of an empty baseline table"
 
 # 15. Long cell ids: the verdict table's columns stay aligned (the id column sized from the
 # longest id, cut in the middle past 80 characters).
