@@ -2,6 +2,7 @@
 #include "plot.h"
 #include "fsutil.h"
 #include "pcapin.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <stdint.h>
 #include <unistd.h>
 
 struct pconn {
@@ -38,48 +40,45 @@ int plot_render(const char *dir, const char *script, char *err, size_t errlen)
 	return plot_run_gnuplot(dir, script, "svg", err, errlen);
 }
 
+/* Runs "gnuplot -e \"cd 'DIR'[; fmt='FMT']\" script" through proc_spawn: gnuplot's own cd
+ * makes the script's relative data paths resolve in dir. Its messages are appended to
+ * dir/gnuplot.log, which is removed when it stays empty; a failure leaves it for reading. */
 int plot_run_gnuplot(const char *dir, const char *script, const char *fmt, char *err, size_t errlen)
 {
-	char log[1200], expr[64];
+	char log[1200], expr[2400], spawn_err[300];
+	char *argv[] = { "gnuplot", "-e", expr, (char *)script, NULL };
+	size_t o = 0;
+	struct stat sb;
 	pid_t pid;
-	int st, fd;
+	int st = 0, fd;
 
+	o += (size_t)snprintf(expr, sizeof expr, "cd '");
+	for (const char *s = dir; *s && o + 3 < sizeof expr; s++) {
+		if (*s == '\'')
+			expr[o++] = '\''; /* a quote in a single-quoted gnuplot string is doubled */
+		expr[o++] = *s;
+	}
+	snprintf(expr + o, sizeof expr - o, "'%s%s%s", fmt ? "; fmt='" : "", fmt ? fmt : "", fmt ? "'" : "");
 	snprintf(log, sizeof log, "%s/gnuplot.log", dir);
-	pid = fork();
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", log, strerror(errno));
+		return -1;
+	}
+	pid = proc_spawn(argv, NULL, fd, fd, spawn_err, sizeof spawn_err);
 	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(fd);
+		snprintf(err, errlen, "gnuplot not found or not started (install gnuplot-nox): %s", spawn_err);
 		return -1;
 	}
-	if (pid == 0) {
-		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (chdir(dir) < 0)
-			_exit(126);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			dup2(fd, 1);
-		}
-		if (fmt) {
-			snprintf(expr, sizeof expr, "fmt='%s'", fmt);
-			execlp("gnuplot", "gnuplot", "-e", expr, script, (char *)NULL);
-		} else {
-			execlp("gnuplot", "gnuplot", script, (char *)NULL);
-		}
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR) {
-			snprintf(err, errlen, "waitpid: %s", strerror(errno));
-			return -1;
-		}
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
-		snprintf(err, errlen, "gnuplot not found (install gnuplot-nox)");
-		return -1;
-	}
+	proc_wait(pid, &st, 0, NULL);
+	if (fstat(fd, &sb) == 0 && sb.st_size == 0)
+		unlink(log);
+	close(fd);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		snprintf(err, errlen, "gnuplot %s failed: see %s", script, log);
 		return -1;
 	}
-	unlink(log);
 	return 0;
 }
 
@@ -138,45 +137,60 @@ static void panel(FILE *f, unsigned id, int row)
 	        id, me, src, dst, id, peer, dst, id, peer, dst, id, me, src, dst, id, me);
 }
 
-static int write_script(const struct analysis *an, const struct tcpana_conn *c, const char *dir,
-                        char *err, size_t errlen)
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The zoom window around the first stall's onset (its last progress): from a quarter of the
+ * window before it to half a probe interval after the second probe either side sent (the
+ * first, or a quarter of the stall, when there are fewer). Returns 1 with [*z0, *z1] in
+ * seconds, or 0 when that window would not be narrower than half the connection. */
+static int zoom_window(const struct analysis *an, const struct tcpana_conn *c, double *z0, double *z1)
+{
+	const struct stall *s;
+	int64_t t[2 * STALL_MAX_PROBE_TIMES], end;
+	size_t n = 0, k;
+	double on, span = (double)(c->last_t - c->first_t) / 1e9;
+
+	if (!((const struct conn_state *)c->user)->st.n)
+		return 0;
+	s = &((const struct conn_state *)c->user)->st.v[0];
+	for (int d = 0; d < 2; d++)
+		for (unsigned i = 0; i < s->dir[d].probes && i < STALL_MAX_PROBE_TIMES; i++)
+			t[n++] = s->dir[d].probe_t[i];
+	qsort(t, n, sizeof *t, cmp_i64);
+	if (n) {
+		k = n < 2 ? n : 2;
+		end = t[k - 1] + (t[k - 1] - s->start_ns) / (int64_t)(2 * k);
+	} else {
+		end = s->start_ns + (s->end_ns - s->start_ns) / 4;
+	}
+	if (end > s->end_ns)
+		end = s->end_ns;
+	on = analysis_rel_s(an, s->start_ns);
+	*z1 = analysis_rel_s(an, end);
+	*z0 = on - (*z1 - on) / 4;
+	if (*z0 < analysis_rel_s(an, c->first_t))
+		*z0 = analysis_rel_s(an, c->first_t);
+	return *z1 > *z0 && *z1 - *z0 <= span / 2;
+}
+
+/* The script's head: what the data files hold, the terminal, the stalls shaded. */
+static void script_head(FILE *f, const struct analysis *an, const struct tcpana_conn *c, int zoom)
 {
 	const struct conn_state *cs = c->user;
-	double z0 = analysis_rel_s(an, c->first_t), z1 = 0;
-	int zoom = cs->st.n > 0;
-	char path[1200], ep[2][80];
-	FILE *f;
+	char base[32];
 
-	if (zoom) {
-		/* Zoom on the first stall's onset: what led to it and its first probes. */
-		const struct stall *s = &cs->st.v[0];
-		double on = analysis_rel_s(an, s->start_ns), len = (double)(s->end_ns - s->start_ns) / 1e9;
-
-		z0 = on - (on - z0 > 1.0 ? 1.0 : on - z0);
-		z1 = on + 3 * (on - z0) + 0.25; /* the run-up at a third of the width, first probes in view */
-		if (z1 > on + len)
-			z1 = on + len;
-		zoom = z1 > z0;
-	}
-	snprintf(path, sizeof path, "%s/conn-%u.gp", dir, c->id);
-	f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	tcpana_endpoint(c, 0, ep[0], sizeof ep[0]);
-	tcpana_endpoint(c, 1, ep[1], sizeof ep[1]);
 	fprintf(f, "# Time-sequence graph of connection %u of %s (probelock analyze --plot).\n"
 	           "# Columns of conn-%u-a.dat / -b.dat (one line per segment of A->B / B->A):\n"
 	           "# 1 time s, 2 relative seq, 3 payload bytes, 4 relative ack, 5 window bytes,\n"
 	           "# 6 probe (keep_alive or zero_window_probe), 7 zero_window, 8 retransmission\n",
 	        c->id, an->path, c->id);
-	{
-		char base[32];
-
-		snprintf(base, sizeof base, "conn-%u", c->id);
-		plot_terminal(f, base, zoom ? 1800 : 1100, 1200);
-	}
+	snprintf(base, sizeof base, "conn-%u", c->id);
+	plot_terminal(f, base, zoom ? 1800 : 1100, 1200);
 	fprintf(f, "set grid\nset key top left opaque box font ',9'\n"
 	           "set xlabel 'time since capture start (s)'\n"
 	           "set format y '%%.0f'\n");
@@ -190,8 +204,32 @@ static int write_script(const struct analysis *an, const struct tcpana_conn *c, 
 		fprintf(f, "set label %zu '%s' at %.6f, graph 0.5 front font ',9' rotate by 90\n", k + 1,
 		        stall_cause_name(s->cause), analysis_rel_s(an, s->start_ns));
 	}
-	fprintf(f, "set multiplot layout 3,%d title 'connection %u: A %s, B %s; stalls shaded%s'\n",
-	        zoom ? 2 : 1, c->id, ep[0], ep[1], zoom ? "; left: zoom on the first stall onset, right: whole connection" : "");
+}
+
+/* conn-N.gp: three rows (A->B, B->A, the windows); with a zoom, the zoom on the left and
+ * the whole connection on the right. */
+static int write_script(const struct analysis *an, const struct tcpana_conn *c, const char *dir,
+                        char *err, size_t errlen)
+{
+	double z0 = 0, z1 = 0;
+	int zoom = zoom_window(an, c, &z0, &z1);
+	char path[1200], ep[2][80], what[160] = "";
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/conn-%u.gp", dir, c->id);
+	f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	tcpana_endpoint(c, 0, ep[0], sizeof ep[0]);
+	tcpana_endpoint(c, 1, ep[1], sizeof ep[1]);
+	script_head(f, an, c, zoom);
+	if (zoom)
+		snprintf(what, sizeof what, "; left: %.3f-%.3f s around the first stall onset, right: whole connection",
+		         z0, z1);
+	fprintf(f, "set multiplot layout 3,%d title 'connection %u: A %s, B %s; stalls shaded%s'\n", zoom ? 2 : 1,
+	        c->id, ep[0], ep[1], what);
 	for (int row = 0; row < 3; row++) {
 		if (zoom) {
 			fprintf(f, "set xrange [%.6f:%.6f]\n", z0, z1);
@@ -208,60 +246,52 @@ static int write_script(const struct analysis *an, const struct tcpana_conn *c, 
 	return 0;
 }
 
-int plot_connections(const struct analysis *an, const char *dir, char *err, size_t errlen)
+/* The connections to draw into order (seen both ways: every panel needs one side's segments
+ * and the other's ACKs or windows, gnuplot refuses a panel with no point), most interesting
+ * first. Returns how many. */
+static size_t pick_conns(const struct analysis *an, const struct tcpana_conn **order)
 {
-	size_t n = tcpana_nconns(an->ta), k, k0 = 0;
-	const struct tcpana_conn **order;
-	struct pconn *pc = NULL;
-	struct pcapin *in = NULL;
-	struct tcpana *ta = NULL;
-	struct tcpseg s;
-	char path[1200], script[64];
-	int rc = -1, r;
+	size_t n = 0;
 
-	order = calloc(n ? n : 1, sizeof *order);
-	pc = calloc(PLOT_MAX_CONNS, sizeof *pc);
-	if (!order || !pc) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	/* Only connections seen both ways: every panel needs one side's segments
-	 * and the other's ACKs or windows (gnuplot refuses a panel with no point). */
-	for (size_t i = 0, m = n; i < m; i++) {
+	for (size_t i = 0; i < tcpana_nconns(an->ta); i++) {
 		const struct tcpana_conn *c = tcpana_conn(an->ta, i);
 
 		if (c->d[0].packets && c->d[1].packets)
-			order[k0++] = c;
-		else
-			n--;
+			order[n++] = c;
 	}
 	qsort(order, n, sizeof *order, by_interest);
-	if (n == 0) {
-		rc = 0; /* nothing to plot: no directory either */
-		goto out;
-	}
-	if (fs_mkdir_p(dir, path, sizeof path) < 0) {
-		snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
-		goto out;
-	}
-	k = n < PLOT_MAX_CONNS ? n : PLOT_MAX_CONNS;
-	for (size_t i = 0; i < k; i++) {
-		pc[i].c = order[i];
+	return n;
+}
+
+/* conn-N-a.dat and conn-N-b.dat of the k chosen connections, opened with their header. */
+static int open_data(struct pconn *pc, size_t k, const char *dir, char *err, size_t errlen)
+{
+	char path[1200];
+
+	for (size_t i = 0; i < k; i++)
 		for (int d = 0; d < 2; d++) {
-			snprintf(path, sizeof path, "%s/conn-%u-%c.dat", dir, order[i]->id, d ? 'b' : 'a');
+			snprintf(path, sizeof path, "%s/conn-%u-%c.dat", dir, pc[i].c->id, d ? 'b' : 'a');
 			pc[i].f[d] = fopen(path, "w");
 			if (!pc[i].f[d]) {
 				snprintf(err, errlen, "%s: %s", path, strerror(errno));
-				goto out;
+				return -1;
 			}
 			fprintf(pc[i].f[d], "# t_s seq_rel len ack_rel win probe zero_window retransmission\n");
 		}
-	}
-	/* Second pass: the same analysis again, now writing a line per segment
-	 * of the chosen connections (connection ids are assigned in the same
-	 * order, so they match the first pass). */
-	in = pcapin_open(an->path, err, errlen);
-	ta = tcpana_new();
+	return 0;
+}
+
+/* Second pass: the same analysis again, now writing a line per segment of the chosen
+ * connections (connection ids are assigned in the same order, so they match the first
+ * pass); the data files closed at the end. */
+static int write_data(const struct analysis *an, struct pconn *pc, size_t k, const char *dir, char *err,
+                      size_t errlen)
+{
+	struct pcapin *in = pcapin_open(an->path, err, errlen);
+	struct tcpana *ta = tcpana_new();
+	struct tcpseg s;
+	int r = -1;
+
 	if (!in || !ta) {
 		if (ta == NULL)
 			snprintf(err, errlen, "out of memory");
@@ -272,6 +302,7 @@ int plot_connections(const struct analysis *an, const char *dir, char *err, size
 
 		if (tcpana_feed(ta, &s, &p) < 0) {
 			snprintf(err, errlen, "out of memory");
+			r = -1;
 			goto out;
 		}
 		for (size_t i = 0; i < k; i++) {
@@ -285,16 +316,50 @@ int plot_connections(const struct analysis *an, const char *dir, char *err, size
 			break;
 		}
 	}
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; i < k; i++)
 		for (int d = 0; d < 2; d++) {
 			int bad = fclose(pc[i].f[d]) != 0;
 
 			pc[i].f[d] = NULL;
-			if (bad) {
+			if (bad && r >= 0) {
 				snprintf(err, errlen, "%s: write error", dir);
-				goto out;
+				r = -1;
 			}
 		}
+out:
+	if (in)
+		pcapin_close(in);
+	tcpana_free(ta, NULL);
+	return r < 0 ? -1 : 0;
+}
+
+int plot_connections(const struct analysis *an, const char *dir, char *err, size_t errlen)
+{
+	size_t n = tcpana_nconns(an->ta), k;
+	const struct tcpana_conn **order = calloc(n ? n : 1, sizeof *order);
+	struct pconn *pc = calloc(PLOT_MAX_CONNS, sizeof *pc);
+	char path[1200], script[64];
+	int rc = -1;
+
+	if (!order || !pc) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	n = pick_conns(an, order);
+	if (n == 0) {
+		rc = 0; /* nothing to plot: no directory either */
+		goto out;
+	}
+	if (fs_mkdir_p(dir, path, sizeof path) < 0) {
+		snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+		goto out;
+	}
+	k = n < PLOT_MAX_CONNS ? n : PLOT_MAX_CONNS;
+	for (size_t i = 0; i < k; i++)
+		pc[i].c = order[i];
+	if (open_data(pc, k, dir, err, errlen) < 0 || write_data(an, pc, k, dir, err, errlen) < 0)
+		goto out;
+	for (size_t i = 0; i < k; i++) {
 		if (write_script(an, pc[i].c, dir, err, errlen) < 0)
 			goto out;
 		snprintf(script, sizeof script, "conn-%u.gp", pc[i].c->id);
@@ -307,9 +372,6 @@ out:
 		for (int d = 0; d < 2; d++)
 			if (pc[i].f[d])
 				fclose(pc[i].f[d]);
-	if (in)
-		pcapin_close(in);
-	tcpana_free(ta, NULL);
 	free(order);
 	free(pc);
 	return rc;

@@ -17,8 +17,9 @@
  * second time. Returns the number of graphs, or -1 with err. */
 int plot_connections(const struct analysis *an, const char *dir, char *err, size_t errlen);
 
-/* Runs "gnuplot [-e fmt='FMT'] script" in dir; returns 0 or -1 with err
- * (gnuplot's messages are left in dir/gnuplot.log). */
+/* Runs gnuplot on script with dir as its working directory (and fmt='FMT' when fmt is
+ * not NULL), through proc_spawn. Returns 0 or -1 with err. gnuplot's messages (its
+ * warnings too) are appended to dir/gnuplot.log; the file is removed when it stays empty. */
 int plot_run_gnuplot(const char *dir, const char *script, const char *fmt, char *err, size_t errlen);
 
 /* Renders script to PNG and to SVG. */

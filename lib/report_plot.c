@@ -1,5 +1,6 @@
-/* report_plot: the run's plots (gnuplot): throughput, the stall map, the targets'
- * comparison; each written as a script and its data, rendered to PNG and SVG. */
+/* report_plot: the run's plots (gnuplot): the targets' comparison, the checks that every
+ * plot was written whole, and what report_plot_tput.c (throughput) and report_plot_map.c
+ * (the stall map) share: grouping the runs by their matrix position. */
 #include "report_plot.h"
 #include "plot.h"
 
@@ -8,8 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static FILE *open_in(const char *dir, const char *name, char *err, size_t errlen)
+FILE *rp_open(const char *dir, const char *name, char *err, size_t errlen)
 {
 	char path[1400];
 	FILE *f;
@@ -21,7 +23,7 @@ static FILE *open_in(const char *dir, const char *name, char *err, size_t errlen
 	return f;
 }
 
-static void gp_string(FILE *f, const char *s)
+void rp_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -32,259 +34,73 @@ static void gp_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* Throughput vs payload, a line per client mode (and target); deadlocked
- * cells as markers on the axis; the iperf baseline as a reference line. */
-static int plot_throughput(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c,
-                           char *err, size_t errlen)
+void rp_group_except(const struct scenario *sc, const int *skip, size_t nskip, struct rp_group *g)
 {
-	int ap = axis_of(sc, "client.payload"), am = axis_of(sc, "client.mode"), at = axis_of(sc, "target.kind");
-	size_t nm = am >= 0 ? sc->axes[am].n : 1, nt = at >= 0 ? sc->axes[at].n : 1;
-	json_t *bl = baselines(rundir), *e;
-	FILE *gp, *dd;
-	int series = 0, logy, points = 0;
-	size_t bi;
-	double floor_y;
+	g->n = 0;
+	g->ncombo = 1;
+	for (size_t a = 0; a < sc->naxes && g->n < RP_MAX_AXES; a++) {
+		int skipped = 0;
 
-	gp = open_in(pdir, "throughput.gp", err, errlen);
-	if (!gp)
-		return -1;
-	plot_terminal(gp, "throughput", 1100, 650);
-	fprintf(gp, "set title \"%s: echoed throughput vs payload\"\n", sc->name);
-	/* Values from a few Mbit/s (a shaped link) to Gbit/s (loopback, the
-	 * baselines) only read on a log axis. */
-	{
-		double lo = 0, hi = 0;
-
-		for (size_t i = 0; i < c->n; i++)
-			if (!strcmp(str(c->v[i], "outcome"), "completed") && mbps(c->v[i]) > 0) {
-				double v = mbps(c->v[i]);
-
-				lo = lo == 0 || v < lo ? v : lo;
-				hi = v > hi ? v : hi;
-			}
-		json_array_foreach(json_object_get(bl, "targets"), bi, e) {
-			double v = num(e, "mbps");
-
-			lo = lo == 0 || v < lo ? v : lo;
-			hi = v > hi ? v : hi;
-		}
-		logy = lo > 0 && hi / lo > 50;
-		floor_y = logy ? lo / 2 : 0;
+		for (size_t k = 0; k < nskip; k++)
+			skipped |= skip[k] == (int)a;
+		if (skipped)
+			continue;
+		g->a[g->n++] = (int)a;
+		g->ncombo *= sc->axes[a].n;
 	}
-	fprintf(gp, "set grid\nset key below\nset ylabel 'echoed throughput (Mbit/s%s)'\n", logy ? ", log scale" : "");
-	if (logy)
-		fprintf(gp, "set logscale y\nset yrange [%.6f:*]\n", floor_y);
-	else
-		fprintf(gp, "set yrange [0:*]\n");
-	if (ap >= 0) {
-		fprintf(gp, "set logscale x 2\nset xlabel 'payload (bytes, log scale)'\nset xtics (");
-		for (size_t v = 0; v < sc->axes[ap].n; v++) {
-			double x = 0;
-
-			scenario_value_number("client.payload", sc->axes[ap].values[v].raw, &x);
-			fprintf(gp, "%s\"%s\" %.0f", v ? ", " : "", sc->axes[ap].values[v].raw, x);
-		}
-		fprintf(gp, ")\n");
-	} else {
-		fprintf(gp, "set xlabel 'cell'\nset xtics rotate by -30\n");
-	}
-	fprintf(gp, "set offsets graph 0.05, graph 0.05, graph 0.05, 0\nplot ");
-	dd = open_in(pdir, "throughput-deadlock.dat", err, errlen);
-	if (!dd) {
-		fclose(gp);
-		return -1;
-	}
-	fprintf(dd, "# x throughput_Mbps cell (deadlocked cells)\n");
-	for (size_t t = 0; t < nt; t++) {
-		for (size_t m = 0; m < nm; m++) {
-			char name[64], title[160];
-			FILE *d;
-			int rows = 0;
-
-			snprintf(name, sizeof name, "throughput-%zu-%zu.dat", t, m);
-			d = open_in(pdir, name, err, errlen);
-			if (!d) {
-				fclose(gp);
-				fclose(dd);
-				return -1;
-			}
-			fprintf(d, "# x throughput_Mbps cell (mean of the repeats that completed)\n");
-			for (size_t i = 0; i < c->n; i++) {
-				json_t *l = c->v[i];
-				double x;
-
-				if ((am >= 0 && pick_of(c, i, am) != (int)m) || (at >= 0 && pick_of(c, i, at) != (int)t))
-					continue;
-				if (ap >= 0)
-					scenario_value_number("client.payload", cfg(l, "client.payload"), &x);
-				else
-					x = (double)i;
-				if (is_deadlock(l)) {
-					fprintf(dd, "%.0f %.6f %s\n", x, floor_y, str(l, "id"));
-					points++;
-				}
-				else if (!strcmp(str(l, "outcome"), "completed")) {
-					fprintf(d, "%.0f %.3f %s\n", x, mbps(l), str(l, "id"));
-					rows++;
-					points++;
-				}
-			}
-			fclose(d);
-			if (!rows)
-				continue;
-			snprintf(title, sizeof title, "%s%s%s", am >= 0 ? sc->axes[am].values[m].raw : "completed",
-			         at >= 0 ? " / " : "", at >= 0 ? sc->axes[at].values[t].raw : "");
-			fprintf(gp, "%s'%s' using 1:2 %s with linespoints lw 2 pt 7 title ", series++ ? ", \\\n     " : "", name,
-			        ap >= 0 ? "smooth unique" : "");
-			gp_string(gp, title);
-		}
-	}
-	fclose(dd);
-	if (!points) {
-		/* No cell completed or deadlocked (resets, alarms, errors): an empty
-		 * frame that says so, rather than no plot at all. */
-		json_decref(bl);
-		fclose(gp);
-		gp = open_in(pdir, "throughput.gp", err, errlen);
-		if (!gp)
-			return -1;
-		plot_terminal(gp, "throughput", 1100, 650);
-		fprintf(gp, "set title \"%s: echoed throughput vs payload\"\n"
-		            "set xlabel 'payload (bytes)'\nset ylabel 'echoed throughput (Mbit/s)'\n"
-		            "set xrange [0:1]\nset yrange [0:1]\nunset xtics\nunset ytics\n"
-		            "set label 1 'no cell completed or deadlocked: nothing to plot (see the table of cells)' "
-		            "at graph 0.5, graph 0.5 center\n"
-		            "plot 2 notitle\n", sc->name);
-		fclose(gp);
-		return plot_render(pdir, "throughput.gp", err, errlen);
-	}
-	fprintf(gp, "%s'throughput-deadlock.dat' using 1:2 with points pt 2 ps 2.5 lw 3 lc rgb '#7b1fa2' title 'probe deadlock (nothing echoed; on the axis)'",
-	        series ? ", \\\n     " : "");
-	json_array_foreach(json_object_get(bl, "targets"), bi, e) {
-		char t[300];
-
-		snprintf(t, sizeof t, "%s baseline, %s: %.0f Mbit/s", str(e, "tool"), str(e, "target"), num(e, "mbps"));
-		fprintf(gp, ", \\\n     %.3f with lines dt %d lw 2 lc rgb '#444444' title ", num(e, "mbps"), 2 + (int)bi);
-		gp_string(gp, t);
-	}
-	json_decref(bl);
-	fputc('\n', gp);
-	if (ap < 0) {
-		/* Cell names on the x axis. */
-		fprintf(gp, "# cells: ");
-		for (size_t i = 0; i < c->n; i++)
-			fprintf(gp, "%zu=%s ", i, str(c->v[i], "id"));
-		fputc('\n', gp);
-	}
-	if (fclose(gp) != 0) {
-		snprintf(err, errlen, "report: %s/throughput.gp: write error", pdir);
-		return -1;
-	}
-	return plot_render(pdir, "throughput.gp", err, errlen);
 }
 
-/* Stall time over the matrix's two main axes, a panel per client mode;
- * deadlocked cells in their own colour. Returns 1 when drawn, 0 when the
- * matrix has no axis to draw it on, -1 on error. */
-static int plot_stallmap(const char *pdir, const struct scenario *sc, struct cells *c, char *err, size_t errlen)
+/* Value index of combination combo on the group's k-th axis. */
+static size_t group_value(const struct scenario *sc, const struct rp_group *g, size_t combo, size_t k)
 {
-	int am = axis_of(sc, "client.mode"), ax = -1, ay = -1, apanel = -1;
-	int others[16], no = 0;
-	size_t nx, ny, np;
-	double maxst = 1;
-	FILE *gp;
+	for (size_t j = g->n; j-- > k + 1;)
+		combo /= sc->axes[g->a[j]].n;
+	return combo % sc->axes[g->a[k]].n;
+}
 
-	for (size_t a = 0; a < sc->naxes && no < 16; a++)
-		if ((int)a != am && strcmp(scenario_axis_key(sc, a), "target.kind"))
-			others[no++] = (int)a;
-	if (!no)
+void rp_group_label(const struct scenario *sc, const struct rp_group *g, size_t combo, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	for (size_t k = 0; k < g->n; k++)
+		app(out, len, &o, "%s%s=%s", k ? ", " : "", scenario_axis_key(sc, (size_t)g->a[k]),
+		    sc->axes[g->a[k]].values[group_value(sc, g, combo, k)].raw);
+}
+
+static int at_position(const struct scenario *sc, const size_t *pick, int ax, size_t v, const struct rp_group *g,
+                       size_t combo)
+{
+	if (ax >= 0 && pick[ax] != v)
 		return 0;
-	ax = axis_of(sc, "client.payload");
-	if (ax < 0 || ax == am)
-		ax = others[0];
-	for (int i = 0; i < no; i++)
-		if (others[i] != ax && ay < 0)
-			ay = others[i];
-	if (ay < 0)
-		ay = am; /* one axis beside the mode: the modes are the rows */
-	if (am >= 0 && ay != am)
-		apanel = am;
-	else
-		for (int i = 0; i < no; i++)
-			if (others[i] != ax && others[i] != ay && apanel < 0)
-				apanel = others[i];
-	nx = sc->axes[ax].n;
-	ny = ay >= 0 ? sc->axes[ay].n : 1;
-	np = apanel >= 0 ? sc->axes[apanel].n : 1;
-	for (size_t i = 0; i < c->n; i++)
-		if (num(json_object_get(c->v[i], "stall"), "total_s") > maxst)
-			maxst = num(json_object_get(c->v[i], "stall"), "total_s");
-	gp = open_in(pdir, "stallmap.gp", err, errlen);
-	if (!gp)
-		return -1;
-	plot_terminal(gp, "stallmap", (int)(np > 1 ? 560 * np : 800), 620);
-	fprintf(gp, "# Value per square: mean stall time (s) of its cells; -1 marks a probe deadlock.\n"
-	            "set palette defined (-1 '#4a148c', -0.001 '#4a148c', 0 '#ffffff', %.3f '#ffb74d', %.3f '#c62828')\n"
-	            "set cbrange [-1:%.3f]\nset cblabel 'stall time (s); purple: probe deadlock'\n"
-	            "set xlabel '%s'\nset ylabel '%s'\nset tics scale 0\nunset key\n",
-	        maxst / 2, maxst, maxst, scenario_axis_key(sc, (size_t)ax), ay >= 0 ? scenario_axis_key(sc, (size_t)ay) : "");
-	fprintf(gp, "set xtics (");
-	for (size_t x = 0; x < nx; x++)
-		fprintf(gp, "%s\"%s\" %zu", x ? ", " : "", sc->axes[ax].values[x].raw, x);
-	fprintf(gp, ")\nset ytics (");
-	for (size_t y = 0; y < ny; y++)
-		fprintf(gp, "%s\"%s\" %zu", y ? ", " : "", ay >= 0 ? sc->axes[ay].values[y].raw : "", y);
-	fprintf(gp, ")\nset xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\n", nx - 1, ny - 1);
-	fprintf(gp, "set multiplot layout 1,%zu title \"%s: stall time per cell (darker is longer; purple with 'deadlock' is a probe deadlock)\"\n",
-	        np, sc->name);
-	for (size_t p = 0; p < np; p++) {
-		char name[64];
-		FILE *d;
+	for (size_t k = 0; k < g->n; k++)
+		if (pick[g->a[k]] != group_value(sc, g, combo, k))
+			return 0;
+	return 1;
+}
 
-		snprintf(name, sizeof name, "stallmap-%zu.dat", p);
-		d = open_in(pdir, name, err, errlen);
-		if (!d) {
-			fclose(gp);
-			return -1;
-		}
-		fprintf(d, "# x y value label\n");
-		for (size_t y = 0; y < ny; y++) {
-			for (size_t x = 0; x < nx; x++) {
-				double sum = 0;
-				int n = 0, dl = 0;
+void rp_aggregate(const struct scenario *sc, const struct cells *c, int ax, size_t v, const struct rp_group *g,
+                  size_t combo, struct rp_agg *out)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t j = 0; j < sc->ncells; j++)
+		out->expected += (unsigned)at_position(sc, sc->cells[j].pick, ax, v, g, combo);
+	for (size_t i = 0; i < c->n; i++) {
+		json_t *l = c->v[i];
+		double st = num(json_object_get(l, "stall"), "total_s");
 
-				for (size_t i = 0; i < c->n; i++) {
-					json_t *l = c->v[i];
-
-					if (pick_of(c, i, ax) != (int)x || (ay >= 0 && pick_of(c, i, ay) != (int)y) ||
-					    (apanel >= 0 && pick_of(c, i, apanel) != (int)p))
-						continue;
-					sum += num(json_object_get(l, "stall"), "total_s");
-					n++;
-					dl |= is_deadlock(l);
-				}
-				if (!n)
-					fprintf(d, "%zu %zu NaN \"\"\n", x, y);
-				else if (dl)
-					fprintf(d, "%zu %zu -1 \"deadlock\"\n", x, y);
-				else
-					fprintf(d, "%zu %zu %.3f \"%.2f s\"\n", x, y, sum / n, sum / n);
-			}
-			fputc('\n', d);
-		}
-		fclose(d);
-		fprintf(gp, "set title \"%s%s%s\"\n", apanel >= 0 ? scenario_axis_key(sc, (size_t)apanel) : "",
-		        apanel >= 0 ? " = " : "", apanel >= 0 ? sc->axes[apanel].values[p].raw : "");
-		fprintf(gp, "plot '%s' using 1:2:3 with image, \\\n"
-		            "     '' using 1:2:($3 < 0 ? stringcolumn(4) : '') with labels font ',11' tc rgb '#ffffff', \\\n"
-		            "     '' using 1:2:($3 >= 0 ? stringcolumn(4) : '') with labels font ',10' tc rgb '#000000'\n", name);
+		if (!at_position(sc, c->cell[i]->pick, ax, v, g, combo))
+			continue;
+		out->ran++;
+		out->deadlocks += (unsigned)is_deadlock(l);
+		out->stall_max = st > out->stall_max ? st : out->stall_max;
+		if (strcmp(str(l, "outcome"), "completed"))
+			continue;
+		out->min = !out->completed || mbps(l) < out->min ? mbps(l) : out->min;
+		out->max = mbps(l) > out->max ? mbps(l) : out->max;
+		out->sum += mbps(l);
+		out->completed++;
 	}
-	fprintf(gp, "unset multiplot\n");
-	if (fclose(gp) != 0) {
-		snprintf(err, errlen, "report: %s/stallmap.gp: write error", pdir);
-		return -1;
-	}
-	return plot_render(pdir, "stallmap.gp", err, errlen) < 0 ? -1 : 1;
 }
 
 /* Throughput and stall time of each target side by side for the same cells.
@@ -300,7 +116,7 @@ static int plot_targets(const char *pdir, const struct scenario *sc, struct cell
 	for (size_t i = 0; i < c->n; i++)
 		if (num(json_object_get(c->v[i], "stall"), "total_s") > maxst)
 			maxst = num(json_object_get(c->v[i], "stall"), "total_s");
-	d = open_in(pdir, "targets.dat", err, errlen);
+	d = rp_open(pdir, "targets.dat", err, errlen);
 	if (!d)
 		return -1;
 	fprintf(d, "# cell");
@@ -345,7 +161,7 @@ static int plot_targets(const char *pdir, const struct scenario *sc, struct cell
 		fputc('\n', d);
 	}
 	fclose(d);
-	gp = open_in(pdir, "targets.gp", err, errlen);
+	gp = rp_open(pdir, "targets.gp", err, errlen);
 	if (!gp)
 		return -1;
 	plot_terminal(gp, "targets", 1200, 600);
@@ -406,9 +222,14 @@ static int plots_whole(const char *pdir, char *err, size_t errlen)
 int report_plots(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, int *have_map,
                  int *have_targets, char *err, size_t errlen)
 {
-	if (plot_throughput(rundir, pdir, sc, c, err, errlen) < 0)
+	char log[1300];
+
+	/* gnuplot appends its messages there: this rendering's only. */
+	snprintf(log, sizeof log, "%s/gnuplot.log", pdir);
+	unlink(log);
+	if (rp_throughput(rundir, pdir, sc, c, err, errlen) < 0)
 		return -1;
-	*have_map = plot_stallmap(pdir, sc, c, err, errlen);
+	*have_map = rp_stallmap(pdir, sc, c, err, errlen);
 	if (*have_map < 0)
 		return -1;
 	*have_targets = plot_targets(pdir, sc, c, err, errlen);

@@ -11,4 +11,35 @@
 int report_plots(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, int *have_map,
                  int *have_targets, char *err, size_t errlen);
 
+/* Shared by report_plot*.c (the run's plots). */
+#define RP_MAX_AXES 32
+
+/* A set of matrix axes; its combinations are numbered 0..ncombo-1, the first axis slowest. */
+struct rp_group {
+	int a[RP_MAX_AXES];
+	size_t n, ncombo;
+};
+
+/* What the runs of one matrix position (a value on some axes) did. */
+struct rp_agg {
+	unsigned expected;     /* scenario cells at the position, repeats included */
+	unsigned ran, completed, deadlocks;
+	double sum, min, max;  /* throughput (Mbit/s) of the completed runs */
+	double stall_max;      /* longest stall total (s) of the runs */
+};
+
+FILE *rp_open(const char *dir, const char *name, char *err, size_t errlen);
+/* s as a double-quoted gnuplot string. */
+void rp_string(FILE *f, const char *s);
+/* The group of sc's axes other than those in skip (-1 entries ignored). */
+void rp_group_except(const struct scenario *sc, const int *skip, size_t nskip, struct rp_group *g);
+/* Combination combo of g as "key=value, key=value" ("" for an empty group). */
+void rp_group_label(const struct scenario *sc, const struct rp_group *g, size_t combo, char *out, size_t len);
+/* The runs whose value index on axis ax is v (ax -1: any) and whose combination of g is combo. */
+void rp_aggregate(const struct scenario *sc, const struct cells *c, int ax, size_t v, const struct rp_group *g,
+                  size_t combo, struct rp_agg *out);
+int rp_throughput(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, char *err,
+                  size_t errlen);
+int rp_stallmap(const char *pdir, const struct scenario *sc, struct cells *c, char *err, size_t errlen);
+
 #endif

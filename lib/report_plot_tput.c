@@ -1,0 +1,273 @@
+/* report_plot_tput: echoed throughput against one matrix axis (the payload if it is one,
+ * else the first numeric axis, else the first axis with its values as categories), a series
+ * per combination of the other axes; repeats as their mean with min-max bars; deadlocked
+ * positions as markers on the axis; the iperf baselines as reference lines. */
+#include "report_plot.h"
+#include "plot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How the x axis is laid out and what the plot holds. */
+struct tput {
+	int ax;            /* the x axis (-1: no matrix, one position) */
+	int numeric;       /* x at the values' numbers, else at 0..n-1 */
+	struct rp_group series;
+	double floor_y;    /* where deadlock markers sit */
+	int logy;
+	unsigned points, deadlocks; /* rows written: completed or deadlocked; deadlocked */
+};
+
+static int axis_numeric(const struct scenario *sc, int a)
+{
+	double x;
+
+	for (size_t v = 0; v < sc->axes[a].n; v++)
+		if (scenario_value_number(scenario_axis_key(sc, (size_t)a), sc->axes[a].values[v].raw, &x) < 0 || x <= 0)
+			return 0;
+	return 1;
+}
+
+static void tput_axes(const struct scenario *sc, struct tput *t)
+{
+	int at = axis_of(sc, "target.kind");
+
+	t->ax = axis_of(sc, "client.payload");
+	for (size_t a = 0; a < sc->naxes && t->ax < 0; a++)
+		if ((int)a != at && axis_numeric(sc, (int)a))
+			t->ax = (int)a;
+	for (size_t a = 0; a < sc->naxes && t->ax < 0; a++)
+		if ((int)a != at)
+			t->ax = (int)a;
+	if (t->ax < 0 && sc->naxes)
+		t->ax = 0;
+	t->numeric = t->ax >= 0 && axis_numeric(sc, t->ax);
+	rp_group_except(sc, &t->ax, 1, &t->series);
+}
+
+/* x of value v of series s: its number, or its category shifted a little per series. */
+static double tput_x(const struct scenario *sc, const struct tput *t, size_t v, size_t s)
+{
+	double x = 0;
+
+	if (t->numeric) {
+		scenario_value_number(scenario_axis_key(sc, (size_t)t->ax), sc->axes[t->ax].values[v].raw, &x);
+		return x;
+	}
+	return (double)v + ((double)s - (double)(t->series.ncombo - 1) / 2) * 0.3 / (double)t->series.ncombo;
+}
+
+/* The y range: values from a few Mbit/s (a shaped link) to Gbit/s (loopback, the
+ * baselines) only read on a log axis. */
+static void tput_yscale(struct cells *c, json_t *bl, struct tput *t)
+{
+	double lo = 0, hi = 0;
+	size_t bi;
+	json_t *e;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(str(c->v[i], "outcome"), "completed") && mbps(c->v[i]) > 0) {
+			double v = mbps(c->v[i]);
+
+			lo = lo == 0 || v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+	json_array_foreach(json_object_get(bl, "targets"), bi, e) {
+		double v = num(e, "mbps");
+
+		lo = lo == 0 || v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	t->logy = lo > 0 && hi / lo > 50;
+	t->floor_y = t->logy ? lo / 2 : 0;
+}
+
+/* throughput-S.dat (completed runs of series s, in x order) and s's deadlocks appended to
+ * dd. Returns the number of rows of throughput-S.dat, or -1. */
+static int tput_series(const char *pdir, const struct scenario *sc, struct cells *c, struct tput *t, size_t s,
+                       FILE *dd, char *err, size_t errlen)
+{
+	size_t nv = t->ax >= 0 ? sc->axes[t->ax].n : 1, *order = calloc(nv, sizeof *order);
+	char name[64];
+	int rows = 0;
+	FILE *d;
+
+	if (!order) {
+		snprintf(err, errlen, "report: out of memory");
+		return -1;
+	}
+	for (size_t v = 0; v < nv; v++) { /* numeric x in increasing order, for the lines */
+		size_t j = v;
+
+		for (; j > 0 && tput_x(sc, t, order[j - 1], s) > tput_x(sc, t, v, s); j--)
+			order[j] = order[j - 1];
+		order[j] = v;
+	}
+	snprintf(name, sizeof name, "throughput-%zu.dat", s);
+	d = rp_open(pdir, name, err, errlen);
+	if (!d) {
+		free(order);
+		return -1;
+	}
+	fprintf(d, "# x mean_Mbps min_Mbps max_Mbps completed runs (of the completed repeats)\n");
+	for (size_t k = 0; k < nv; k++) {
+		struct rp_agg a;
+		double x = tput_x(sc, t, order[k], s);
+
+		rp_aggregate(sc, c, t->ax, order[k], &t->series, s, &a);
+		if (a.deadlocks) {
+			fprintf(dd, "%.6g %.6f \"%u/%u\"\n", x, t->floor_y, a.deadlocks, a.ran);
+			t->points++;
+			t->deadlocks++;
+		}
+		if (a.completed) {
+			fprintf(d, "%.6g %.3f %.3f %.3f %u %u\n", x, a.sum / a.completed, a.min, a.max, a.completed, a.ran);
+			rows++;
+			t->points++;
+		}
+	}
+	free(order);
+	if (fclose(d) != 0) {
+		snprintf(err, errlen, "report: %s/%s: write error", pdir, name);
+		return -1;
+	}
+	return rows;
+}
+
+/* The title and the axes: what x is, what a point is, and the payload when not on x. */
+static void tput_head(FILE *gp, const struct scenario *sc, struct cells *c, const struct tput *t)
+{
+	const char *xkey = t->ax >= 0 ? scenario_axis_key(sc, (size_t)t->ax) : "cell";
+	const char *pay = c->n ? cfg(c->v[0], "client.payload") : "";
+	int same = 1;
+
+	for (size_t i = 1; i < c->n; i++)
+		same &= !strcmp(cfg(c->v[i], "client.payload"), pay);
+	plot_terminal(gp, "throughput", 1100, 650);
+	fprintf(gp, "set title \"%s: echoed throughput vs %s", sc->name, xkey);
+	if (sc->repeat > 1)
+		fprintf(gp, "\\npoints: mean of the completed of %u repeats, bars: their min and max", sc->repeat);
+	if (t->ax != axis_of(sc, "client.payload") && same)
+		fprintf(gp, "\\npayload %s bytes in every cell", pay);
+	else if (t->ax != axis_of(sc, "client.payload"))
+		fprintf(gp, "\\nthe payload differs between series: throughput depends on the transfer size");
+	fprintf(gp, "\"\nset grid\nset key below\nset ylabel 'echoed throughput (Mbit/s%s)'\n", t->logy ? ", log scale" : "");
+	if (t->logy)
+		fprintf(gp, "set logscale y\nset yrange [%.6f:*]\n", t->floor_y);
+	else
+		fprintf(gp, "set yrange [0:*]\n");
+	fprintf(gp, "set xlabel '%s (%s%s)'\nset xtics (", xkey, t->ax >= 0 && t->ax == axis_of(sc, "client.payload") ?
+	        "bytes, " : "", t->numeric ? "log scale" : t->ax >= 0 ? "its values" : "no matrix");
+	for (size_t v = 0; t->ax >= 0 && v < sc->axes[t->ax].n; v++)
+		fprintf(gp, "%s\"%s\" %.6g", v ? ", " : "", sc->axes[t->ax].values[v].raw,
+		        t->numeric ? tput_x(sc, t, v, 0) : (double)v);
+	fprintf(gp, "%s)\n", t->ax < 0 ? "\"the scenario's one cell\" 0" : "");
+	if (t->numeric)
+		fprintf(gp, "set logscale x\nset offsets graph 0.05, graph 0.05, graph 0.05, 0\n");
+	else
+		fprintf(gp, "set xrange [-0.5:%zu.5]\nset offsets 0, 0, graph 0.05, 0\n",
+		        t->ax >= 0 ? sc->axes[t->ax].n - 1 : 0);
+}
+
+/* The plot command: a clause per series that has a completed run, the deadlocks, the baselines. */
+static int tput_plot(FILE *gp, const char *pdir, const struct scenario *sc, struct cells *c, struct tput *t,
+                     json_t *bl, char *err, size_t errlen)
+{
+	const char *with = t->numeric ? (sc->repeat > 1 ? "yerrorlines" : "linespoints") :
+	                                (sc->repeat > 1 ? "yerrorbars" : "points");
+	FILE *dd = rp_open(pdir, "throughput-deadlock.dat", err, errlen);
+	const char *sep = "plot ";
+	size_t bi;
+	json_t *e;
+
+	if (!dd)
+		return -1;
+	fprintf(dd, "# x y deadlocked/runs (positions where a run deadlocked)\n");
+	for (size_t s = 0; s < t->series.ncombo; s++) {
+		char title[400];
+		int rows = tput_series(pdir, sc, c, t, s, dd, err, errlen);
+
+		if (rows < 0) {
+			fclose(dd);
+			return -1;
+		}
+		if (!rows)
+			continue;
+		rp_group_label(sc, &t->series, s, title, sizeof title);
+		fprintf(gp, "%s'throughput-%zu.dat' using 1:2%s with %s lw 2 pt 7 title ", sep, s,
+		        sc->repeat > 1 ? ":3:4" : "", with);
+		rp_string(gp, title[0] ? title : "completed");
+		sep = ", \\\n     ";
+	}
+	if (fclose(dd) != 0) {
+		snprintf(err, errlen, "report: %s/throughput-deadlock.dat: write error", pdir);
+		return -1;
+	}
+	if (t->deadlocks) {
+		fprintf(gp, "%s'throughput-deadlock.dat' using 1:2 with points pt 2 ps 2.5 lw 3 lc rgb '#7b1fa2' "
+		            "title 'probe deadlock (nothing echoed; on the axis%s)'",
+		        sep, sc->repeat > 1 ? "; k/N: k of the N runs deadlocked" : "");
+		if (sc->repeat > 1)
+			fprintf(gp, ", \\\n     '' using 1:2:3 with labels offset 0,1.5 notitle");
+		sep = ", \\\n     ";
+	}
+	json_array_foreach(json_object_get(bl, "targets"), bi, e) {
+		char title[300];
+
+		snprintf(title, sizeof title, "%s baseline, %s: %.0f Mbit/s", str(e, "tool"), str(e, "target"), num(e, "mbps"));
+		fprintf(gp, "%s%.3f with lines dt %d lw 2 lc rgb '#444444' title ", sep, num(e, "mbps"), 2 + (int)bi);
+		rp_string(gp, title);
+		sep = ", \\\n     ";
+	}
+	fputc('\n', gp);
+	return 0;
+}
+
+/* No cell completed or deadlocked (resets, alarms, errors): an empty frame that says so,
+ * rather than no plot at all. */
+static int tput_empty(const char *pdir, const struct scenario *sc, char *err, size_t errlen)
+{
+	FILE *gp = rp_open(pdir, "throughput.gp", err, errlen);
+
+	if (!gp)
+		return -1;
+	plot_terminal(gp, "throughput", 1100, 650);
+	fprintf(gp, "set title \"%s: echoed throughput\"\n"
+	            "set xlabel 'payload (bytes)'\nset ylabel 'echoed throughput (Mbit/s)'\n"
+	            "set xrange [0:1]\nset yrange [0:1]\nunset xtics\nunset ytics\n"
+	            "set label 1 'no cell completed or deadlocked: nothing to plot (see the table of cells)' "
+	            "at graph 0.5, graph 0.5 center\n"
+	            "plot 2 notitle\n", sc->name);
+	fclose(gp);
+	return plot_render(pdir, "throughput.gp", err, errlen);
+}
+
+int rp_throughput(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, char *err,
+                  size_t errlen)
+{
+	json_t *bl = baselines(rundir);
+	struct tput t = { 0 };
+	FILE *gp;
+	int rc;
+
+	tput_axes(sc, &t);
+	tput_yscale(c, bl, &t);
+	gp = rp_open(pdir, "throughput.gp", err, errlen);
+	if (!gp) {
+		json_decref(bl);
+		return -1;
+	}
+	tput_head(gp, sc, c, &t);
+	rc = tput_plot(gp, pdir, sc, c, &t, bl, err, errlen);
+	json_decref(bl);
+	if (fclose(gp) != 0 && rc == 0) {
+		snprintf(err, errlen, "report: %s/throughput.gp: write error", pdir);
+		rc = -1;
+	}
+	if (rc < 0)
+		return -1;
+	if (!t.points)
+		return tput_empty(pdir, sc, err, errlen);
+	return plot_render(pdir, "throughput.gp", err, errlen);
+}
