@@ -163,9 +163,16 @@ static void tput_head(FILE *gp, const struct scenario *sc, struct cells *c, cons
 		fprintf(gp, "%s\"%s\" %.6g", v ? ", " : "", sc->axes[t->ax].values[v].raw,
 		        t->numeric ? tput_x(sc, t, v, 0) : (double)v);
 	fprintf(gp, "%s)\n", t->ax < 0 ? "\"the scenario's one cell\" 0" : "");
-	if (t->numeric)
-		fprintf(gp, "set logscale x\nset offsets graph 0.05, graph 0.05, graph 0.05, 0\n");
-	else
+	if (t->numeric) { /* the matrix's whole x range, ran or not (one point: no empty range) */
+		double lo = tput_x(sc, t, 0, 0), hi = lo;
+
+		for (size_t v = 1; v < sc->axes[t->ax].n; v++) {
+			lo = tput_x(sc, t, v, 0) < lo ? tput_x(sc, t, v, 0) : lo;
+			hi = tput_x(sc, t, v, 0) > hi ? tput_x(sc, t, v, 0) : hi;
+		}
+		fprintf(gp, "set logscale x\nset xrange [%.6g:%.6g]\nset offsets 0, 0, graph 0.05, 0\n", lo / 1.25,
+		        hi * 1.25);
+	} else
 		fprintf(gp, "set xrange [-0.5:%zu.5]\nset offsets 0, 0, graph 0.05, 0\n",
 		        t->ax >= 0 ? sc->axes[t->ax].n - 1 : 0);
 }
