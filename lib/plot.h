@@ -13,7 +13,9 @@
  * stalls first, at most PLOT_MAX_CONNS): conn-N-a.dat and conn-N-b.dat (one
  * line per segment of each direction), conn-N.gp, and runs gnuplot to render
  * conn-N.png: per direction, data segments, the peer's ACK line and the edge
- * of its advertised window, probes marked, stalls shaded. Reads the capture a
+ * of its advertised window, probes marked, stalls shaded; beside the whole
+ * connection, a zoom from just before the first stall's onset to its second
+ * probe, when that window is at most half the connection. Reads the capture a
  * second time. Returns the number of graphs, or -1 with err. */
 int plot_connections(const struct analysis *an, const char *dir, char *err, size_t errlen);
 

@@ -1,5 +1,5 @@
 /* report_int.h: what the report's parts (report.c: the documents, report_verdict.c: the
- * sentence, report_plot.c: the run's plots) share: the records of the cells that ran and
+ * sentence, report_plot*.c: the run's plots) share: the records of the cells that ran and
  * small readers of them. Internal to lib/report*.c. */
 #ifndef PROBELOCK_REPORT_INT_H
 #define PROBELOCK_REPORT_INT_H
