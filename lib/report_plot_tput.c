@@ -16,7 +16,9 @@ struct tput {
 	struct rp_group series;
 	double floor_y;    /* where deadlock markers sit */
 	int logy;
-	unsigned points, deadlocks; /* rows written: completed or deadlocked; deadlocked */
+	unsigned points;   /* rows written: completed or deadlocked */
+	int *rows;         /* per series: completed positions */
+	unsigned *dls;     /* per series: deadlocked positions */
 };
 
 static int axis_numeric(const struct scenario *sc, int a)
@@ -84,9 +86,10 @@ static void tput_yscale(struct cells *c, json_t *bl, struct tput *t)
 }
 
 /* throughput-S.dat (completed runs of series s, in x order) and s's deadlocks appended to
- * dd. Returns the number of rows of throughput-S.dat, or -1. */
+ * dd (with s). Returns the number of rows of throughput-S.dat, or -1; *ndl gets s's
+ * deadlocked positions. */
 static int tput_series(const char *pdir, const struct scenario *sc, struct cells *c, struct tput *t, size_t s,
-                       FILE *dd, char *err, size_t errlen)
+                       FILE *dd, unsigned *ndl, char *err, size_t errlen)
 {
 	size_t nv = t->ax >= 0 ? sc->axes[t->ax].n : 1, *order = calloc(nv, sizeof *order);
 	char name[64];
@@ -117,9 +120,9 @@ static int tput_series(const char *pdir, const struct scenario *sc, struct cells
 
 		rp_aggregate(sc, c, t->ax, order[k], &t->series, s, &a);
 		if (a.deadlocks) {
-			fprintf(dd, "%.6g %.6f \"%u/%u\"\n", x, t->floor_y, a.deadlocks, a.ran);
+			fprintf(dd, "%.6g %.6f \"%u/%u\" %zu\n", x, t->floor_y, a.deadlocks, a.ran, s);
 			t->points++;
-			t->deadlocks++;
+			(*ndl)++;
 		}
 		if (a.completed) {
 			fprintf(d, "%.6g %.3f %.3f %.3f %u %u\n", x, a.sum / a.completed, a.min, a.max, a.completed, a.ran);
@@ -177,58 +180,69 @@ static void tput_head(FILE *gp, const struct scenario *sc, struct cells *c, cons
 		        t->ax >= 0 ? sc->axes[t->ax].n - 1 : 0);
 }
 
-/* The plot command: a clause per series that has a completed run, the deadlocks, the baselines. */
-static int tput_plot(FILE *gp, const char *pdir, const struct scenario *sc, struct cells *c, struct tput *t,
-                     json_t *bl, char *err, size_t errlen)
+/* The data of every series: throughput-S.dat, throughput-deadlock.dat; t->rows and t->dls. */
+static int tput_data(const char *pdir, const struct scenario *sc, struct cells *c, struct tput *t, char *err,
+                     size_t errlen)
 {
-	const char *with = t->numeric ? (sc->repeat > 1 ? "yerrorlines" : "linespoints") :
-	                                (sc->repeat > 1 ? "yerrorbars" : "points");
 	FILE *dd = rp_open(pdir, "throughput-deadlock.dat", err, errlen);
-	const char *sep = "plot ";
-	size_t bi;
-	json_t *e;
 
 	if (!dd)
 		return -1;
-	fprintf(dd, "# x y deadlocked/runs (positions where a run deadlocked)\n");
+	fprintf(dd, "# x y deadlocked/runs series (positions where a run deadlocked)\n");
 	for (size_t s = 0; s < t->series.ncombo; s++) {
-		char title[400];
-		int rows = tput_series(pdir, sc, c, t, s, dd, err, errlen);
-
-		if (rows < 0) {
+		t->rows[s] = tput_series(pdir, sc, c, t, s, dd, &t->dls[s], err, errlen);
+		if (t->rows[s] < 0) {
 			fclose(dd);
 			return -1;
 		}
-		if (!rows)
-			continue;
-		rp_group_label(sc, &t->series, s, title, sizeof title);
-		fprintf(gp, "%s'throughput-%zu.dat' using 1:2%s with %s lw 2 pt 7 title ", sep, s,
-		        sc->repeat > 1 ? ":3:4" : "", with);
-		rp_string(gp, title[0] ? title : "completed");
-		sep = ", \\\n     ";
 	}
 	if (fclose(dd) != 0) {
 		snprintf(err, errlen, "report: %s/throughput-deadlock.dat: write error", pdir);
 		return -1;
 	}
-	if (t->deadlocks) {
-		fprintf(gp, "%s'throughput-deadlock.dat' using 1:2 with points pt 2 ps 2.5 lw 3 lc rgb '#7b1fa2' "
-		            "title 'probe deadlock (nothing echoed; on the axis%s)'",
-		        sep, sc->repeat > 1 ? "; k/N: k of the N runs deadlocked" : "");
+	return 0;
+}
+
+/* The plot command: a clause per series that has a completed run (line type S + 1), its
+ * deadlocks as crosses on the axis in the same colour (k/N above them, stacked per series),
+ * the baselines. */
+static void tput_plot(FILE *gp, const struct scenario *sc, const struct tput *t, json_t *bl)
+{
+	const char *with = t->numeric ? (sc->repeat > 1 ? "yerrorlines" : "linespoints") :
+	                                (sc->repeat > 1 ? "yerrorbars" : "points");
+	const char *sep = "plot ";
+	char title[400];
+	size_t bi, stack = 0, o;
+	json_t *e;
+
+	for (size_t s = 0; s < t->series.ncombo; s++) {
+		rp_group_label(sc, &t->series, s, title, sizeof title);
+		if (t->rows[s]) {
+			fprintf(gp, "%s'throughput-%zu.dat' using 1:2%s with %s lw 2 pt 7 lt %zu title ", sep, s,
+			        sc->repeat > 1 ? ":3:4" : "", with, s + 1);
+			rp_string(gp, title[0] ? title : "completed");
+			sep = ", \\\n     ";
+		}
+		if (!t->dls[s])
+			continue;
+		fprintf(gp, "%s'throughput-deadlock.dat' using 1:($4 == %zu ? $2 : 1/0) with points pt 2 ps 2.5 lw 3 "
+		            "lt %zu title ", sep, s, s + 1);
+		o = strlen(title);
+		app(title, sizeof title, &o, "%sprobe deadlock, nothing echoed (on the axis%s)", o ? ": " : "",
+		    sc->repeat > 1 ? "; k/N: in k of N runs" : "");
+		rp_string(gp, title);
 		if (sc->repeat > 1)
-			fprintf(gp, ", \\\n     '' using 1:2:3 with labels offset 0,1.5 notitle");
+			fprintf(gp, ", \\\n     '' using 1:($4 == %zu ? $2 : 1/0):3 with labels offset 0,%.1f tc lt %zu notitle",
+			        s, 1.5 + 1.2 * (double)stack++, s + 1);
 		sep = ", \\\n     ";
 	}
 	json_array_foreach(json_object_get(bl, "targets"), bi, e) {
-		char title[300];
-
 		snprintf(title, sizeof title, "%s baseline, %s: %.0f Mbit/s", str(e, "tool"), str(e, "target"), num(e, "mbps"));
 		fprintf(gp, "%s%.3f with lines dt %d lw 2 lc rgb '#444444' title ", sep, num(e, "mbps"), 2 + (int)bi);
 		rp_string(gp, title);
 		sep = ", \\\n     ";
 	}
 	fputc('\n', gp);
-	return 0;
 }
 
 /* No cell completed or deadlocked (resets, alarms, errors): an empty frame that says so,
@@ -255,26 +269,36 @@ int rp_throughput(const char *rundir, const char *pdir, const struct scenario *s
 {
 	json_t *bl = baselines(rundir);
 	struct tput t = { 0 };
-	FILE *gp;
-	int rc;
+	FILE *gp = NULL;
+	int rc = -1;
 
 	tput_axes(sc, &t);
 	tput_yscale(c, bl, &t);
+	t.rows = calloc(t.series.ncombo, sizeof *t.rows);
+	t.dls = calloc(t.series.ncombo, sizeof *t.dls);
+	if (!t.rows || !t.dls) {
+		snprintf(err, errlen, "report: out of memory");
+		goto out;
+	}
+	if (tput_data(pdir, sc, c, &t, err, errlen) < 0)
+		goto out;
+	if (!t.points) {
+		rc = tput_empty(pdir, sc, err, errlen);
+		goto out;
+	}
 	gp = rp_open(pdir, "throughput.gp", err, errlen);
-	if (!gp) {
-		json_decref(bl);
-		return -1;
-	}
+	if (!gp)
+		goto out;
 	tput_head(gp, sc, c, &t);
-	rc = tput_plot(gp, pdir, sc, c, &t, bl, err, errlen);
-	json_decref(bl);
-	if (fclose(gp) != 0 && rc == 0) {
+	tput_plot(gp, sc, &t, bl);
+	if (fclose(gp) != 0) {
 		snprintf(err, errlen, "report: %s/throughput.gp: write error", pdir);
-		rc = -1;
+		goto out;
 	}
-	if (rc < 0)
-		return -1;
-	if (!t.points)
-		return tput_empty(pdir, sc, err, errlen);
-	return plot_render(pdir, "throughput.gp", err, errlen);
+	rc = plot_render(pdir, "throughput.gp", err, errlen);
+out:
+	json_decref(bl);
+	free(t.rows);
+	free(t.dls);
+	return rc;
 }
