@@ -143,7 +143,7 @@ static void map_head(FILE *gp, const struct scenario *sc, struct cells *c, int a
 		fprintf(gp, "unset ytics\n");
 	}
 	fprintf(gp, "set xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\n", sc->axes[ax].n - 1, ny - 1);
-	fprintf(gp, "set multiplot layout %zu,%zu title \"%s: stall time per %s (purple: probe deadlock%s; "
+	fprintf(gp, "set multiplot layout %zu,%zu title \"%s: stall time per %s\\n(purple: probe deadlock%s; "
 	            "hatched: not run)\"\n",
 	        rows, cols, sc->name, sc->repeat > 1 ? "matrix position, longest of its repeats" : "cell",
 	        sc->repeat > 1 ? ", k/N: in k of the N repeats" : "");
