@@ -105,52 +105,53 @@ void rp_aggregate(const struct scenario *sc, const struct cells *c, int ax, size
 
 /* Throughput and stall time of each target side by side for the same cells.
  * Returns 1 when drawn, 0 when the run has one target. */
-static int plot_targets(const char *pdir, const struct scenario *sc, struct cells *c, char *err, size_t errlen)
+/* Records i and j are at the same matrix position apart from axis at, and the same repeat. */
+static int same_but(const struct cells *c, size_t i, size_t j, int at, size_t naxes)
 {
-	int at = axis_of(sc, "target.kind");
-	double maxst = 1;
-	FILE *gp, *d;
+	for (size_t a = 0; a < naxes; a++)
+		if ((int)a != at && pick_of(c, j, (int)a) != pick_of(c, i, (int)a))
+			return 0;
+	return json_integer_value(json_object_get(c->v[i], "repeat")) ==
+	       json_integer_value(json_object_get(c->v[j], "repeat"));
+}
 
-	if (at < 0 || sc->axes[at].n < 2)
-		return 0;
-	for (size_t i = 0; i < c->n; i++)
-		if (num(json_object_get(c->v[i], "stall"), "total_s") > maxst)
-			maxst = num(json_object_get(c->v[i], "stall"), "total_s");
-	d = rp_open(pdir, "targets.dat", err, errlen);
+/* targets.dat: a row per matrix position (apart from the target) that ran on some target,
+ * a throughput and a stall column per target that ran (tmask); NaN where that target's
+ * cell did not run. */
+static int targets_data(const char *pdir, const struct scenario *sc, struct cells *c, int at, unsigned long tmask,
+                        char *err, size_t errlen)
+{
+	FILE *d = rp_open(pdir, "targets.dat", err, errlen);
+
 	if (!d)
 		return -1;
 	fprintf(d, "# cell");
-	for (size_t t = 0; t < sc->axes[at].n; t++)
-		fprintf(d, " %s_Mbps", sc->axes[at].values[t].raw);
-	for (size_t t = 0; t < sc->axes[at].n; t++)
-		fprintf(d, " %s_stall_s", sc->axes[at].values[t].raw);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t t = 0; t < sc->axes[at].n; t++)
+			if (tmask & (1ul << t))
+				fprintf(d, " %s_%s", sc->axes[at].values[t].raw, pass ? "stall_s" : "Mbps");
 	fputc('\n', d);
-	/* Rows: the cells of the first target; the others matched by their other values. */
 	for (size_t i = 0; i < c->n; i++) {
-		json_t *l = c->v[i];
 		char label[200] = "";
-		size_t o = 0;
+		size_t o = 0, j;
 
-		if (pick_of(c, i, at) != 0)
-			continue;
+		for (j = 0; j < i && !same_but(c, i, j, at, sc->naxes); j++)
+			;
+		if (j < i)
+			continue; /* its position has a row already */
 		for (size_t a = 0; a < sc->naxes; a++)
 			if ((int)a != at)
-				app(label, sizeof label, &o, "%s%s", o ? " " : "", cfg(l, scenario_axis_key(sc, a)));
+				app(label, sizeof label, &o, "%s%s", o ? " " : "", cfg(c->v[i], scenario_axis_key(sc, a)));
 		fprintf(d, "\"%s\"", o ? label : "cell");
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t t = 0; t < sc->axes[at].n; t++) {
 				json_t *m = NULL;
 
-				for (size_t j = 0; j < c->n && !m; j++) {
-					int same = pick_of(c, j, at) == (int)t;
-
-					for (size_t a = 0; a < sc->naxes && same; a++)
-						if ((int)a != at && pick_of(c, j, (int)a) != pick_of(c, i, (int)a))
-							same = 0;
-					if (same && json_integer_value(json_object_get(c->v[j], "repeat")) ==
-					                json_integer_value(json_object_get(l, "repeat")))
+				if (!(tmask & (1ul << t)))
+					continue;
+				for (j = i; j < c->n && !m; j++)
+					if (pick_of(c, j, at) == (int)t && same_but(c, i, j, at, sc->naxes))
 						m = c->v[j];
-				}
 				if (!m)
 					fprintf(d, " NaN");
 				else if (!pass)
@@ -160,7 +161,31 @@ static int plot_targets(const char *pdir, const struct scenario *sc, struct cell
 			}
 		fputc('\n', d);
 	}
-	fclose(d);
+	return fclose(d) == 0 ? 0 : -1;
+}
+
+/* The targets side by side (a histogram per measure), when target.kind is a matrix key and
+ * at least two of its targets ran. Returns 1 when drawn, 0 when not, -1 with err. */
+static int plot_targets(const char *pdir, const struct scenario *sc, struct cells *c, char *err, size_t errlen)
+{
+	int at = axis_of(sc, "target.kind"), col, ntargets = 0;
+	unsigned long tmask = 0;
+	double maxst = 1;
+	FILE *gp;
+
+	if (at < 0 || sc->axes[at].n < 2 || sc->axes[at].n > 8 * sizeof tmask)
+		return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (!(tmask & (1ul << pick_of(c, i, at))))
+			ntargets++;
+		tmask |= 1ul << pick_of(c, i, at);
+		if (num(json_object_get(c->v[i], "stall"), "total_s") > maxst)
+			maxst = num(json_object_get(c->v[i], "stall"), "total_s");
+	}
+	if (ntargets < 2)
+		return 0;
+	if (targets_data(pdir, sc, c, at, tmask, err, errlen) < 0)
+		return -1;
 	gp = rp_open(pdir, "targets.gp", err, errlen);
 	if (!gp)
 		return -1;
@@ -171,14 +196,22 @@ static int plot_targets(const char *pdir, const struct scenario *sc, struct cell
 	            "set multiplot layout 1,2 title \"%s: the targets side by side, same cells\"\n"
 	            "set title 'echoed throughput'\nset ylabel 'Mbit/s (0: did not complete)'\nplot ",
 	        sc->name);
-	for (size_t t = 0; t < sc->axes[at].n; t++)
-		fprintf(gp, "%s'targets.dat' using %zu:xtic(1) title '%s'", t ? ", " : "", 2 + t, sc->axes[at].values[t].raw);
-	fprintf(gp, "\nset title 'stall time'\nset ylabel 'seconds'\nset yrange [0:%.3f]\nplot ", maxst * 1.2);
-	for (size_t t = 0; t < sc->axes[at].n; t++)
-		fprintf(gp, "%s'targets.dat' using %zu:xtic(1) title '%s'", t ? ", " : "", 2 + sc->axes[at].n + t,
-		        sc->axes[at].values[t].raw);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			fprintf(gp, "\nset title 'stall time'\nset ylabel 'seconds'\nset yrange [0:%.3f]\nplot ", maxst * 1.2);
+		col = 2 + pass * ntargets;
+		for (size_t t = 0; t < sc->axes[at].n; t++)
+			if (tmask & (1ul << t)) {
+				fprintf(gp, "%s'targets.dat' using %d:xtic(1) title '%s'", col > 2 + pass * ntargets ? ", " : "",
+				        col, sc->axes[at].values[t].raw);
+				col++;
+			}
+	}
 	fprintf(gp, "\nunset multiplot\n");
-	fclose(gp);
+	if (fclose(gp) != 0) {
+		snprintf(err, errlen, "report: %s/targets.gp: %s", pdir, strerror(errno));
+		return -1;
+	}
 	return plot_render(pdir, "targets.gp", err, errlen) < 0 ? -1 : 1;
 }
 
