@@ -77,13 +77,15 @@ void analysis_free(struct analysis *an);
 /* The causes of every stall of every connection; *nstalls (if not NULL) their number. */
 stall_cause_set analysis_causes(const struct analysis *an, size_t *nstalls);
 
-/* The analysis document (`probelock analyze --json`, README "Seeing it on the wire"; new reference). */
+/* The analysis document (`probelock analyze --json`, README "Seeing it on the
+ * wire"; new reference), lib/analysis_json.c. */
 json_t *analysis_to_json(const struct analysis *an);
-/* The same document written to out as it is made: the bytes of
+/* The same document written to out: the bytes of
  * json_dumps(analysis_to_json(an), JSON_INDENT(2) | JSON_PRESERVE_ORDER),
- * without building it. Returns 0, or -1 on a write error. */
+ * dumped by jansson a connection and a frame at a time, without building the
+ * whole tree. Returns 0, or -1 on a write error or when jansson refuses. */
 int analysis_write_json(const struct analysis *an, FILE *out);
-/* Text summary, and the tcpdump-style excerpts around each stall onset. */
+/* Text summary (lib/analysis_text.c), and the tcpdump-style excerpts around each stall onset. */
 void analysis_print(const struct analysis *an, FILE *out);
 void analysis_print_excerpts(const struct analysis *an, FILE *out);
 /* --frames: one line per frame with analysis flags (README "Seeing it on the
@@ -92,5 +94,8 @@ void analysis_print_frames(const struct analysis *an, FILE *out);
 
 /* Seconds since the first packet of the capture. */
 double analysis_rel_s(const struct analysis *an, int64_t t_ns);
+/* A window scale as the documents give it: "unknown", "none" or the shift
+ * (written into buf). */
+const char *analysis_ws_str(int ws, char *buf, size_t len);
 
 #endif
