@@ -299,156 +299,284 @@ static void unacked_remove(struct tcpana_dir *d, uint32_t ack)
 	}
 }
 
-/* The rules of tcp_analyze_sequence_number(), in its order. f holds the
- * flags the frame already has (reused_ports). Returns them with the
- * analysis's; -1 in *oom when out of memory. */
-static uint32_t analyze(struct tcpana_conn *c, int dir, const struct tcpseg *s, uint32_t f,
-                        int *oom)
+/* The first segment each way sets the base of the relative sequence numbers. */
+static void set_base_seqs(struct tcpana_dir *fwd, struct tcpana_dir *rev, const struct tcpseg *s)
 {
-	struct tcpana_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
-	const uint32_t seq = s->seq, ack = s->ack, seglen = s->seglen, window = s->window;
-	const uint16_t flags = s->flags;
-	uint32_t nextseq;
-
 	if (!fwd->base_set) {
-		if (flags & TH_SYN) {
-			fwd->base_seq = seq;
+		if (s->flags & TH_SYN) {
+			fwd->base_seq = s->seq;
 			fwd->saw_syn = 1;
 		} else {
-			fwd->base_seq = seq - 1;
+			fwd->base_seq = s->seq - 1;
 		}
 		fwd->base_set = 1;
 	}
-	if (!rev->base_set && (flags & TH_ACK)) {
-		rev->base_seq = ack - 1;
+	if (!rev->base_set && (s->flags & TH_ACK)) {
+		rev->base_seq = s->ack - 1;
 		rev->base_set = 1;
 	}
+}
 
-	/* ZERO WINDOW PROBE: 1 byte at the next expected seq into a zero window. */
-	if (seglen == 1 && seq == fwd->nextseq && rev->window == 0) {
-		f |= TA_BIT(TA_ZERO_WINDOW_PROBE);
-		goto finished_fwd;
-	}
-	/* ZERO WINDOW */
-	if (window == 0 && !(flags & (TH_RST | TH_FIN | TH_SYN)))
+/* Neither SYN, FIN nor RST: what most rules ask first. */
+static int plain(const struct tcpseg *s)
+{
+	return !(s->flags & (TH_RST | TH_FIN | TH_SYN));
+}
+
+/* No data, at the next expected seq, the same ack as the last: the segment
+ * only acknowledges (window update, keep-alive ACK, zero window probe ACK,
+ * duplicate ACK). */
+static int pure_ack_again(const struct tcpana_dir *fwd, const struct tcpseg *s)
+{
+	return s->seglen == 0 && s->seq == fwd->nextseq && s->ack == fwd->lastack && plain(s);
+}
+
+/* ZERO WINDOW PROBE: 1 byte at the next expected seq into a zero window. */
+static int zero_window_probe(const struct tcpana_dir *fwd, const struct tcpana_dir *rev,
+                             const struct tcpseg *s)
+{
+	return s->seglen == 1 && s->seq == fwd->nextseq && rev->window == 0;
+}
+
+/* The rules on the segment itself: ZERO WINDOW, LOST SEGMENT (beyond the
+ * highest nextseq seen), KEEP ALIVE (0 or 1 byte, one before the next
+ * expected seq), WINDOW UPDATE (no data, same seq/ack, a new non-zero
+ * window), WINDOW FULL (data up to the edge of the peer's window, scaling
+ * known). */
+static uint32_t segment_rules(const struct tcpana_dir *fwd, const struct tcpana_dir *rev,
+                              const struct tcpseg *s)
+{
+	uint32_t f = 0;
+
+	if (s->window == 0 && plain(s))
 		f |= TA_BIT(TA_ZERO_WINDOW);
-	/* LOST SEGMENT: beyond the highest nextseq seen. */
-	if (fwd->nextseq && tcpana_seq_gt(seq, fwd->nextseq) && !(flags & TH_RST))
+	if (fwd->nextseq && tcpana_seq_gt(s->seq, fwd->nextseq) && !(s->flags & TH_RST))
 		f |= TA_BIT(TA_LOST_SEGMENT);
-	/* KEEP ALIVE: 0 or 1 byte, one before the next expected seq. */
-	if ((seglen == 0 || seglen == 1) && seq == fwd->nextseq - 1 &&
-	    !(flags & (TH_SYN | TH_FIN | TH_RST)))
+	if ((s->seglen == 0 || s->seglen == 1) && s->seq == fwd->nextseq - 1 && plain(s))
 		f |= TA_BIT(TA_KEEP_ALIVE);
-	/* WINDOW UPDATE: no data, same seq/ack, a new non-zero window. */
-	if (seglen == 0 && window && window != fwd->window && seq == fwd->nextseq &&
-	    ack == fwd->lastack && !(flags & (TH_SYN | TH_FIN | TH_RST)))
+	if (s->window && s->window != fwd->window && pure_ack_again(fwd, s))
 		f |= TA_BIT(TA_WINDOW_UPDATE);
-	/* WINDOW FULL: data up to the edge of the peer's window, scaling known. */
-	if (seglen > 0 && rev->win_scale != TA_WS_UNKNOWN &&
-	    seq + seglen == rev->lastack + shifted_window(rev) && !(flags & (TH_SYN | TH_FIN | TH_RST)))
+	if (s->seglen > 0 && rev->win_scale != TA_WS_UNKNOWN &&
+	    s->seq + s->seglen == rev->lastack + shifted_window(rev) && plain(s))
 		f |= TA_BIT(TA_WINDOW_FULL);
-	/* KEEP ALIVE ACK */
-	if (seglen == 0 && window && window == fwd->window && seq == fwd->nextseq &&
-	    ack == fwd->lastack && (rev->lastsegflags & TA_BIT(TA_KEEP_ALIVE)) &&
-	    !(flags & (TH_SYN | TH_FIN | TH_RST))) {
-		f |= TA_BIT(TA_KEEP_ALIVE_ACK);
-		goto finished_fwd;
-	}
-	/* ZERO WINDOW PROBE ACK */
-	if (seglen == 0 && window == 0 && window == fwd->window && seq == fwd->nextseq &&
-	    ack == fwd->lastack && (rev->lastsegflags & TA_BIT(TA_ZERO_WINDOW_PROBE)) &&
-	    !(flags & (TH_SYN | TH_FIN | TH_RST))) {
-		f |= TA_BIT(TA_ZERO_WINDOW_PROBE_ACK);
-		goto finished_fwd;
-	}
-	/* DUPLICATE ACK (after an ACKed unseen segment it counts as the first) */
-	if (seglen == 0 && window && window == fwd->window && seq == fwd->nextseq &&
-	    ack == fwd->lastack && !(flags & (TH_SYN | TH_FIN | TH_RST))) {
+	return f;
+}
+
+/* The rules on a pure ACK, the first that holds: KEEP ALIVE ACK, ZERO WINDOW
+ * PROBE ACK (both answer the peer's last segment), DUPLICATE ACK (after an
+ * ACKed unseen segment it counts as the first). */
+static uint32_t ack_rules(struct tcpana_dir *fwd, const struct tcpana_dir *rev, const struct tcpseg *s)
+{
+	if (!pure_ack_again(fwd, s) || s->window != fwd->window)
+		return 0;
+	if (s->window && (rev->lastsegflags & TA_BIT(TA_KEEP_ALIVE)))
+		return TA_BIT(TA_KEEP_ALIVE_ACK);
+	if (s->window == 0 && (rev->lastsegflags & TA_BIT(TA_ZERO_WINDOW_PROBE)))
+		return TA_BIT(TA_ZERO_WINDOW_PROBE_ACK);
+	if (s->window) {
 		fwd->dupacknum = fwd->dupacknum == TA_DUPACK_HOLE ? 1 : fwd->dupacknum + 1;
-		f |= TA_BIT(TA_DUPLICATE_ACK);
+		return TA_BIT(TA_DUPLICATE_ACK);
 	}
+	return 0;
+}
 
-finished_fwd:
-	if (ack != fwd->lastack) {
-		fwd->lastnondupack = s->num;
-		fwd->dupacknum = 0;
-	}
-	/* ACKED LOST SEGMENT: acks beyond what the other direction was seen
-	 * sending. Once per hole: the mark moves to the other direction's
-	 * nextseq; when it is there already, the other direction's dupacknum
-	 * (TA_DUPACK_HOLE) remembers that this hole was reported, until its ack
-	 * moves. */
-	if (rev->maxseqtobeacked && tcpana_seq_gt(ack, rev->maxseqtobeacked) && (flags & TH_ACK)) {
-		if (tcpana_seq_lt(rev->maxseqtobeacked, rev->nextseq)) {
-			rev->maxseqtobeacked = rev->nextseq;
-			f |= TA_BIT(TA_ACK_LOST_SEGMENT);
-		} else {
-			if (rev->dupacknum == 0)
-				f |= TA_BIT(TA_ACK_LOST_SEGMENT);
-			rev->dupacknum = TA_DUPACK_HOLE;
-		}
-	}
-	/* RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS. Times
-	 * are compared unsigned, as Wireshark's guint64: a time that went
-	 * backwards is never "within" a threshold. */
-	if (seglen > 0 || (flags & (TH_SYN | TH_FIN))) {
-		int seq_not_advanced = fwd->nextseq && tcpana_seq_lt(seq, fwd->nextseq);
-		uint64_t t, ooo_thres;
+/* ACKED LOST SEGMENT: acks beyond what the other direction was seen sending.
+ * Once per hole: the mark moves to the other direction's nextseq; when it is
+ * there already, the other direction's dupacknum (TA_DUPACK_HOLE) remembers
+ * that this hole was reported, until its ack moves. */
+static uint32_t ack_lost_segment(struct tcpana_dir *rev, const struct tcpseg *s)
+{
+	uint32_t f = 0;
 
-		if (f & TA_BIT(TA_KEEP_ALIVE))
-			goto finished_checking;
-		/* New data right after a (1-byte) zero window probe is not a retransmission. */
-		if (seglen > 1 && fwd->nextseq - 1 == seq)
-			seq_not_advanced = 0;
-		/* Spurious: all of it was already acknowledged (checked before fast
-		 * retransmission and out-of-order). */
-		if (seglen > 0 && rev->lastack && tcpana_seq_le(seq + seglen, rev->lastack)) {
-			f |= TA_BIT(TA_SPURIOUS_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
-			goto finished_checking;
-		}
-		/* Fast retransmission: >= 2 duplicate ACKs asked for this seq within
-		 * 20 ms (or the peer acked an unseen segment: TA_DUPACK_HOLE). */
-		t = (uint64_t)(s->t_ns - rev->lastack_t);
-		if (seq_not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && t < 20000000) {
-			f |= TA_BIT(TA_FAST_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
-			goto finished_checking;
-		}
-		/* Out of order: soon after the highest segment, within the first RTT,
-		 * and not ending where it does (a SYN or FIN counts as one byte). */
-		t = (uint64_t)(s->t_ns - fwd->nextseq_t);
-		ooo_thres = c->first_rtt_ns ? (uint64_t)c->first_rtt_ns : 3000000;
-		if (seq_not_advanced && t < ooo_thres &&
-		    fwd->nextseq != seq + seglen + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0)) {
-			f |= TA_BIT(TA_OUT_OF_ORDER);
-			goto finished_checking;
-		}
-		if (seq_not_advanced)
-			f |= TA_BIT(TA_RETRANSMISSION);
+	if (!rev->maxseqtobeacked || !tcpana_seq_gt(s->ack, rev->maxseqtobeacked) ||
+	    !(s->flags & TH_ACK))
+		return 0;
+	if (tcpana_seq_lt(rev->maxseqtobeacked, rev->nextseq)) {
+		rev->maxseqtobeacked = rev->nextseq;
+		f = TA_BIT(TA_ACK_LOST_SEGMENT);
+	} else {
+		if (rev->dupacknum == 0)
+			f = TA_BIT(TA_ACK_LOST_SEGMENT);
+		rev->dupacknum = TA_DUPACK_HOLE;
 	}
-finished_checking:
-	/* The segment is listed as unacknowledged while the list has room; only
-	 * then does a SYN or FIN count as one byte. */
-	nextseq = seq + seglen;
-	if ((seglen || (flags & (TH_SYN | TH_FIN))) && fwd->nunacked < TA_MAX_UNACKED) {
-		if (flags & (TH_SYN | TH_FIN))
+	return f;
+}
+
+/* RETRANSMISSION / SPURIOUS / FAST RETRANSMISSION / OUT-OF-ORDER, the first
+ * that holds, for a segment with data, SYN or FIN that is not a keep-alive
+ * (f: its flags so far). Times are compared unsigned, as Wireshark's
+ * guint64: a time that went backwards is never "within" a threshold. */
+static uint32_t retransmission_rules(const struct tcpana_conn *c, const struct tcpana_dir *fwd,
+                                     const struct tcpana_dir *rev, const struct tcpseg *s,
+                                     uint32_t f)
+{
+	const uint32_t seq = s->seq, seglen = s->seglen;
+	int seq_not_advanced = fwd->nextseq && tcpana_seq_lt(seq, fwd->nextseq);
+	int synfin = (s->flags & (TH_SYN | TH_FIN)) != 0;
+	uint64_t t, ooo_thres;
+
+	if ((seglen == 0 && !synfin) || (f & TA_BIT(TA_KEEP_ALIVE)))
+		return 0;
+	/* New data right after a (1-byte) zero window probe is not a retransmission. */
+	if (seglen > 1 && fwd->nextseq - 1 == seq)
+		seq_not_advanced = 0;
+	/* Spurious: all of it was already acknowledged (checked before fast
+	 * retransmission and out-of-order). */
+	if (seglen > 0 && rev->lastack && tcpana_seq_le(seq + seglen, rev->lastack))
+		return TA_BIT(TA_SPURIOUS_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
+	/* Fast retransmission: >= 2 duplicate ACKs asked for this seq within
+	 * 20 ms (or the peer acked an unseen segment: TA_DUPACK_HOLE). */
+	t = (uint64_t)(s->t_ns - rev->lastack_t);
+	if (seq_not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && t < 20000000)
+		return TA_BIT(TA_FAST_RETRANSMISSION) | TA_BIT(TA_RETRANSMISSION);
+	/* Out of order: soon after the highest segment, within the first RTT,
+	 * and not ending where it does (a SYN or FIN counts as one byte). */
+	t = (uint64_t)(s->t_ns - fwd->nextseq_t);
+	ooo_thres = c->first_rtt_ns ? (uint64_t)c->first_rtt_ns : 3000000;
+	if (seq_not_advanced && t < ooo_thres && fwd->nextseq != seq + seglen + (synfin ? 1 : 0))
+		return TA_BIT(TA_OUT_OF_ORDER);
+	return seq_not_advanced ? TA_BIT(TA_RETRANSMISSION) : 0;
+}
+
+/* After the rules: the segment is listed as unacknowledged while the list
+ * has room (only then does a SYN or FIN count as one byte), the highest
+ * nextseq moves (zero window probes do not move it), and the direction
+ * remembers its window, ack and flags. Returns 0, or -1 when out of memory. */
+static int update_dir(struct tcpana_dir *fwd, struct tcpana_dir *rev, const struct tcpseg *s,
+                      uint32_t f)
+{
+	uint32_t nextseq = s->seq + s->seglen;
+	int synfin = (s->flags & (TH_SYN | TH_FIN)) != 0, rc = 0;
+
+	if ((s->seglen || synfin) && fwd->nunacked < TA_MAX_UNACKED) {
+		if (synfin)
 			nextseq += 1;
-		if (unacked_add(fwd, nextseq) < 0)
-			*oom = 1;
+		rc = unacked_add(fwd, nextseq);
 	}
-	/* The highest nextseq seen; zero window probes do not advance it. */
 	if ((tcpana_seq_gt(nextseq, fwd->nextseq) || !fwd->nextseq) && !(f & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
 		fwd->nextseq = nextseq;
 		fwd->nextseq_t = s->t_ns;
 	}
-	if ((seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked) &&
+	if ((s->seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked) &&
 	    !(f & TA_BIT(TA_ZERO_WINDOW_PROBE)))
 		fwd->maxseqtobeacked = fwd->nextseq;
-	fwd->window = window;
-	fwd->lastack = ack;
+	fwd->window = s->window;
+	fwd->lastack = s->ack;
 	fwd->lastack_t = s->t_ns;
 	fwd->lastsegflags = f;
-	unacked_remove(rev, ack);
+	unacked_remove(rev, s->ack);
+	return rc;
+}
+
+/* The rules of tcp_analyze_sequence_number(), in its order. f holds the
+ * flags the frame already has (reused_ports). Returns them with the
+ * analysis's; 1 in *oom when out of memory. */
+static uint32_t analyze(struct tcpana_conn *c, int dir, const struct tcpseg *s, uint32_t f,
+                        int *oom)
+{
+	struct tcpana_dir *fwd = &c->d[dir], *rev = &c->d[!dir];
+
+	set_base_seqs(fwd, rev, s);
+	if (zero_window_probe(fwd, rev, s)) {
+		f |= TA_BIT(TA_ZERO_WINDOW_PROBE);
+	} else {
+		f |= segment_rules(fwd, rev, s);
+		f |= ack_rules(fwd, rev, s);
+	}
+	if (s->ack != fwd->lastack) {
+		fwd->lastnondupack = s->num;
+		fwd->dupacknum = 0;
+	}
+	f |= ack_lost_segment(rev, s);
+	f |= retransmission_rules(c, fwd, rev, s, f);
+	if (update_dir(fwd, rev, s, f) < 0)
+		*oom = 1;
 	return f;
+}
+
+/* The connection of s, and its direction in *dir; NULL for a new one. A SYN
+ * on a known tuple (dissect_tcp()): another ISN is a new connection on
+ * REUSED PORTS; the same ISN (a copy of the SYN) restores nextseq to the
+ * highest acknowledgeable seq (Wireshark issue 17616). A SYN+ACK with another
+ * ISN: Wireshark renumbers from it and flags it. The flag goes to *f. */
+static struct tcpana_conn *find_conn(struct tcpana *a, const struct tcpseg *s, int *dir, uint32_t *f)
+{
+	struct tcpana_conn *c = lookup(a, s, dir);
+	uint16_t synack = s->flags & (TH_SYN | TH_ACK);
+
+	if (!c || !c->d[*dir].base_set)
+		return c;
+	if (synack == TH_SYN) {
+		if (c->d[*dir].base_seq != s->seq) {
+			unlink_conn(a, c, s);
+			*f |= TA_BIT(TA_REUSED_PORTS);
+			return NULL;
+		}
+		c->d[*dir].nextseq = c->d[*dir].maxseqtobeacked;
+	} else if (synack == (TH_SYN | TH_ACK) && c->d[*dir].base_seq != s->seq) {
+		c->d[*dir].base_seq = s->seq;
+		*f |= TA_BIT(TA_REUSED_PORTS);
+	}
+	return c;
+}
+
+/* What follows the analysis in dissect_tcp(): the handshake's state (who
+ * sent the SYN, the first RTT: from the latest SYN to the first ACK without
+ * SYN, either way), then the options: a window scale option is stored
+ * whatever the segment; the SYN's scaling is checked after them, unless the
+ * dissection stopped inside them (then no analysis flag is shown either).
+ * Returns f with the flags shown. */
+static uint32_t after_analysis(struct tcpana_conn *c, int dir, const struct tcpseg *s, uint32_t f)
+{
+	struct tcpana_dir *fwd = &c->d[dir];
+
+	if (s->flags & TH_SYN) {
+		fwd->is_first_ack = 1;
+		if (!(s->flags & TH_ACK)) {
+			c->syn_dir = dir;
+			c->syn_t = s->t_ns;
+		}
+	}
+	if ((s->flags & (TH_SYN | TH_ACK)) == TH_ACK) {
+		if (c->syn_t && !c->first_rtt_ns)
+			c->first_rtt_ns = s->t_ns - c->syn_t;
+		fwd->is_first_ack = 0;
+	}
+	if (s->wscale >= 0)
+		fwd->win_scale = s->wscale;
+	if (!s->opts_captured)
+		f &= ~TA_ANALYSIS_FLAGS;
+	else if (s->flags & TH_SYN)
+		verify_window_scaling(fwd, &c->d[!dir], (s->flags & TH_ACK) != 0);
+	if (s->flags & TH_RST) {
+		f |= TA_BIT(TA_RST);
+		c->reset = 1;
+	}
+	if (s->flags & TH_SYN)
+		f |= TA_BIT(TA_SYN);
+	if (s->flags & TH_FIN)
+		f |= TA_BIT(TA_FIN);
+	return f;
+}
+
+static void fill_out(struct tcpana_pkt *out, struct tcpana_conn *c, int dir, const struct tcpseg *s,
+                     uint32_t f, uint32_t analysed)
+{
+	const struct tcpana_dir *fwd = &c->d[dir];
+
+	out->conn = c;
+	out->dir = dir;
+	out->aflags = f;
+	out->analysed = analysed;
+	out->seq_rel = s->seq - fwd->base_seq;
+	out->ack_rel = (s->flags & TH_ACK) ? s->ack - c->d[!dir].base_seq : 0;
+	out->seglen = s->seglen;
+	out->thflags = s->flags;
+	out->win_known = fwd->win_scale != TA_WS_UNKNOWN || (s->flags & TH_SYN);
+	out->win_scaled = (s->flags & TH_SYN) || fwd->win_scale < 0 ? s->window
+	                                                            : s->window << fwd->win_scale;
+	out->t_ns = s->t_ns;
+	out->num = s->num;
 }
 
 int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out)
@@ -458,25 +586,7 @@ int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out
 	int dir = 0, oom = 0;
 	uint32_t f = 0, analysed;
 
-	c = lookup(a, s, &dir);
-	/* A SYN on a known tuple (dissect_tcp()): another ISN is a new
-	 * connection on reused ports; the same ISN (a copy of the SYN) restores
-	 * nextseq to the highest acknowledgeable seq (Wireshark issue 17616). */
-	if (c && (s->flags & (TH_SYN | TH_ACK)) == TH_SYN && c->d[dir].base_set) {
-		if (c->d[dir].base_seq != s->seq) {
-			unlink_conn(a, c, s);
-			c = NULL;
-			f |= TA_BIT(TA_REUSED_PORTS);
-		} else {
-			c->d[dir].nextseq = c->d[dir].maxseqtobeacked;
-		}
-	}
-	/* A SYN+ACK with another ISN: Wireshark renumbers from it and flags it. */
-	if (c && (s->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && c->d[dir].base_set &&
-	    c->d[dir].base_seq != s->seq) {
-		c->d[dir].base_seq = s->seq;
-		f |= TA_BIT(TA_REUSED_PORTS);
-	}
+	c = find_conn(a, s, &dir, &f);
 	if (!c) {
 		c = new_conn(a, s);
 		if (!c)
@@ -492,41 +602,10 @@ int tcpana_feed(struct tcpana *a, const struct tcpseg *s, struct tcpana_pkt *out
 	if (s->bad_hlen) {
 		/* Wireshark gives up on the header here: nothing shown, nothing more. */
 		f = 0;
-		goto counted;
+	} else {
+		f = after_analysis(c, dir, s, f);
+		analysed |= f & ~TA_ANALYSIS_FLAGS;
 	}
-	if (s->flags & TH_SYN) {
-		fwd->is_first_ack = 1;
-		if (!(s->flags & TH_ACK)) {
-			c->syn_dir = dir;
-			c->syn_t = s->t_ns;
-		}
-	}
-	/* The first RTT: from the latest SYN to the first ACK without SYN, either way. */
-	if ((s->flags & (TH_SYN | TH_ACK)) == TH_ACK) {
-		if (c->syn_t && !c->first_rtt_ns)
-			c->first_rtt_ns = s->t_ns - c->syn_t;
-		fwd->is_first_ack = 0;
-	}
-	/* The options: a window scale option is stored whatever the segment;
-	 * the SYN's scaling is checked after them, unless the dissection
-	 * stopped inside them (then no analysis flag is shown either). */
-	if (s->wscale >= 0)
-		fwd->win_scale = s->wscale;
-	if (!s->opts_captured) {
-		f &= ~TA_ANALYSIS_FLAGS;
-	} else if (s->flags & TH_SYN) {
-		verify_window_scaling(fwd, &c->d[!dir], (s->flags & TH_ACK) != 0);
-	}
-	if (s->flags & TH_RST) {
-		f |= TA_BIT(TA_RST);
-		c->reset = 1;
-	}
-	if (s->flags & TH_SYN)
-		f |= TA_BIT(TA_SYN);
-	if (s->flags & TH_FIN)
-		f |= TA_BIT(TA_FIN);
-	analysed |= f & ~TA_ANALYSIS_FLAGS;
-counted:
 	for (int i = 0; i < TA_NFLAGS; i++)
 		if (f & TA_BIT(i))
 			fwd->counts[i]++;
@@ -534,19 +613,6 @@ counted:
 	fwd->payload_bytes += s->seglen;
 	c->packets++;
 	c->last_t = s->t_ns;
-
-	out->conn = c;
-	out->dir = dir;
-	out->aflags = f;
-	out->analysed = analysed;
-	out->seq_rel = s->seq - fwd->base_seq;
-	out->ack_rel = (s->flags & TH_ACK) ? s->ack - c->d[!dir].base_seq : 0;
-	out->seglen = s->seglen;
-	out->thflags = s->flags;
-	out->win_known = fwd->win_scale != TA_WS_UNKNOWN || (s->flags & TH_SYN);
-	out->win_scaled = (s->flags & TH_SYN) || fwd->win_scale < 0 ? s->window
-	                                                            : s->window << fwd->win_scale;
-	out->t_ns = s->t_ns;
-	out->num = s->num;
+	fill_out(out, c, dir, s, f, analysed);
 	return 0;
 }
