@@ -7,7 +7,6 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
