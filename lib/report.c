@@ -211,7 +211,7 @@ static void write_baseline_plots(FILE *f, json_t *bl, int have_map, int have_tar
 			fprintf(f, "\nWarning: %s\n", json_string_value(e));
 		fputc('\n', f);
 	}
-	fprintf(f, "## Plots\n\n![Echoed throughput vs payload](plots/throughput.png)\n\n");
+	fprintf(f, "## Plots\n\n![Echoed throughput over the matrix (its title names the x axis and the series)](plots/throughput.png)\n\n");
 	if (have_map)
 		fprintf(f, "![Stall time over the matrix](plots/stallmap.png)\n\n");
 	if (have_targets)
