@@ -119,12 +119,16 @@ struct run {
 	uint64_t tx, rx;         /* stream offsets sent and received */
 	unsigned char *rbuf;
 
-	/* First failure wins; later ones are consequences. */
+	/* First failure wins; later ones are consequences. Split mode's two
+	 * threads both fail and ask stopping(): fail_lock guards the record
+	 * (fail_outcome, fail_errno, res->detail, failed's store); failed is
+	 * atomic so that stopping() reads it without the lock. The rest of the
+	 * record is read only after the I/O threads are joined. */
 	pthread_mutex_t fail_lock;
-	int failed;
+	atomic_int failed;
 	enum client_outcome fail_outcome;
 	int fail_errno;
-	int eof;
+	int eof;                 /* receiving thread only */
 };
 
 static void run_fail(struct run *r, enum client_outcome o, int e, const char *fmt, ...)
@@ -136,13 +140,13 @@ static void run_fail(struct run *r, enum client_outcome o, int e, const char *fm
 	va_list ap;
 
 	pthread_mutex_lock(&r->fail_lock);
-	if (!r->failed) {
-		r->failed = 1;
+	if (!atomic_load(&r->failed)) {
 		r->fail_outcome = o;
 		r->fail_errno = e;
 		va_start(ap, fmt);
 		vsnprintf(r->res->detail, sizeof r->res->detail, fmt, ap);
 		va_end(ap);
+		atomic_store(&r->failed, 1);
 	}
 	pthread_mutex_unlock(&r->fail_lock);
 }
@@ -175,7 +179,7 @@ static int stopping(struct run *r)
 	if (sampler_interrupted() && sampler_verdict(&r->smp) == SAMPLER_RUNNING)
 		sampler_abort(&r->smp, SAMPLER_INTERRUPTED); /* this thread saw it first */
 	errno = e;
-	return r->failed || sampler_verdict(&r->smp) != SAMPLER_RUNNING;
+	return atomic_load(&r->failed) || sampler_verdict(&r->smp) != SAMPLER_RUNNING;
 }
 
 /* Sends len bytes of buf (blocking socket); returns 0 when all went out, -1
@@ -800,6 +804,7 @@ static int run_blocking(const struct client_cfg *c, const struct sock_addr *a,
 	r->res = res;
 	r->total = c->payload * c->times;
 	pthread_mutex_init(&r->fail_lock, NULL);
+	atomic_init(&r->failed, 0);
 	if (connect_all(c, a, &r->fd, 1, err, errlen) < 0)
 		goto out_mutex;
 	if (sockopt_read(r->fd, &res->eff, err, errlen) < 0) {
@@ -838,7 +843,7 @@ static int run_blocking(const struct client_cfg *c, const struct sock_addr *a,
 	sampler_stop(&r->smp);
 	res->elapsed_s = (r->smp.end_us - t0) / 1e6;
 	collect_sampler(res, &r->smp);
-	decide(res, &r->smp, r->failed, r->fail_outcome, r->fail_errno);
+	decide(res, &r->smp, atomic_load(&r->failed), r->fail_outcome, r->fail_errno);
 	res->conns_completed = res->outcome == CLIENT_COMPLETED;
 	if (res->outcome == CLIENT_COMPLETED) {
 		shutdown(r->fd, SHUT_WR); /* like the draft: half-close, then close */
