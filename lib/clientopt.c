@@ -131,250 +131,320 @@ unsigned clientopt_rules_broken(const struct client_cfg *c, int chunk_given)
 	return broken;
 }
 
-enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *cfg,
-                                      char *err, size_t errlen)
-{
-	uint64_t v, multiple = 1, payload = 0;
-	int have_multiple = 0, have_payload = 0, have_chunk = 0, literal = 0, c;
-	uint64_t seed = 1;
-	unsigned broken;
-	const char *string = NULL;
-	char cause[128];
+/* What the options say beside cfg, until the arguments are read. */
+struct parse {
+	struct client_cfg *cfg;
+	uint64_t multiple, payload, seed;
+	int have_multiple, have_payload, have_chunk, literal;
+	char *err;
+	size_t errlen;
+};
 
-	client_cfg_init(cfg);
+/* Each group's handler: OPT_OK, OPT_BAD (err set) or OPT_NOT_MINE. */
+enum { OPT_OK, OPT_BAD, OPT_NOT_MINE };
+
+/* The draft's options: -n, -a, -m, -p, -t. */
+static int opt_draft(struct parse *p, int c, const char *arg)
+{
+	struct client_cfg *cfg = p->cfg;
+
+	switch (c) {
+	case 'n':
+		return optutil_uint("-n", arg, OPTLIM_TIMES_MIN, OPTLIM_TIMES_MAX, &cfg->times, p->err,
+		                    p->errlen) < 0 ? OPT_BAD : OPT_OK;
+	case 'a':
+		return optutil_duration("-a", arg, SEC, 0, OPTLIM_ALARM_MAX, &cfg->alarm_us, p->err,
+		                        p->errlen) < 0 ? OPT_BAD : OPT_OK;
+	case 'm':
+		if (optutil_uint("-m", arg, 1, OPTLIM_PAYLOAD_MAX, &p->multiple, p->err, p->errlen) < 0)
+			return OPT_BAD;
+		p->have_multiple = 1;
+		return OPT_OK;
+	case 'p':
+		if (optutil_port("--port", arg, &cfg->port, p->err, p->errlen) < 0)
+			return OPT_BAD;
+		if (cfg->port == 0) {
+			optutil_bad("--port", arg, "port 0 cannot be connected to", p->err, p->errlen);
+			return OPT_BAD;
+		}
+		return OPT_OK;
+	case 't':
+		return OPT_OK;
+	}
+	return OPT_NOT_MINE;
+}
+
+static int opt_user_timeout(struct parse *p, const char *arg)
+{
+	uint64_t v;
+
+	if (optutil_duration("--user-timeout", arg, SEC, 0, OPTLIM_USER_TIMEOUT_MAX, &v, p->err, p->errlen) < 0)
+		return OPT_BAD;
+	if (v && v < OPTLIM_USER_TIMEOUT_MIN) {
+		optutil_bad("--user-timeout", arg,
+		            "below 1ms: TCP_USER_TIMEOUT counts milliseconds (0 leaves it unset)", p->err, p->errlen);
+		return OPT_BAD;
+	}
+	p->cfg->sock.user_timeout_ms = (int64_t)(v / 1000);
+	return OPT_OK;
+}
+
+/* The connection's options: socket options and the connect timeout. */
+static int opt_connection(struct parse *p, int c, const char *arg)
+{
+	struct client_cfg *cfg = p->cfg;
+	char cause[128];
+	uint64_t v;
+
+	switch (c) {
+	case OPT_SNDBUF:
+	case OPT_RCVBUF:
+		if (optutil_size(c == OPT_SNDBUF ? "--sndbuf" : "--rcvbuf", arg, OPTLIM_SOCKBUF_MIN,
+		                 OPTLIM_SOCKBUF_MAX, &v, p->err, p->errlen) < 0)
+			return OPT_BAD;
+		*(c == OPT_SNDBUF ? &cfg->sock.sndbuf : &cfg->sock.rcvbuf) = (int64_t)v;
+		return OPT_OK;
+	case OPT_NODELAY:
+		cfg->sock.nodelay = 1;
+		return OPT_OK;
+	case OPT_MAXSEG:
+		if (optutil_uint("--maxseg", arg, OPTLIM_MAXSEG_MIN, OPTLIM_MAXSEG_MAX, &v, p->err, p->errlen) < 0)
+			return OPT_BAD;
+		cfg->sock.maxseg = (int)v;
+		return OPT_OK;
+	case OPT_USER_TIMEOUT:
+		return opt_user_timeout(p, arg);
+	case OPT_KEEPALIVE:
+		if (sockopt_parse_keepalive(arg, &cfg->sock, cause, sizeof cause) < 0) {
+			optutil_bad("--keepalive", arg, cause, p->err, p->errlen);
+			return OPT_BAD;
+		}
+		return OPT_OK;
+	case OPT_CONNECT_TIMEOUT:
+		return optutil_duration("--connect-timeout", arg, SEC, OPTLIM_CONNECT_TIMEOUT_MIN,
+		                        OPTLIM_CONNECT_TIMEOUT_MAX, &cfg->connect_timeout_us, p->err,
+		                        p->errlen) < 0 ? OPT_BAD : OPT_OK;
+	}
+	return OPT_NOT_MINE;
+}
+
+/* The I/O options: mode, sizes, connections, the receiver's delay, the pattern. */
+static int opt_io(struct parse *p, int c, const char *arg)
+{
+	struct client_cfg *cfg = p->cfg;
+	uint64_t v;
+
+	switch (c) {
+	case OPT_MODE:
+		if (client_mode_parse(arg, &cfg->mode) < 0) {
+			optutil_bad("--mode", arg, "unknown mode (blocking, nonblocking, chunked, split, aware)",
+			            p->err, p->errlen);
+			return OPT_BAD;
+		}
+		return OPT_OK;
+	case OPT_PAYLOAD:
+		if (optutil_size("--payload", arg, OPTLIM_PAYLOAD_MIN, OPTLIM_PAYLOAD_MAX, &p->payload, p->err,
+		                 p->errlen) < 0)
+			return OPT_BAD;
+		p->have_payload = 1;
+		return OPT_OK;
+	case OPT_CHUNK:
+		if (optutil_size("--chunk", arg, OPTLIM_CHUNK_MIN, OPTLIM_CHUNK_MAX, &cfg->chunk, p->err,
+		                 p->errlen) < 0)
+			return OPT_BAD;
+		p->have_chunk = 1;
+		return OPT_OK;
+	case OPT_PARALLEL:
+		if (optutil_uint("--parallel", arg, OPTLIM_PARALLEL_MIN, OPTLIM_PARALLEL_MAX, &v, p->err,
+		                 p->errlen) < 0)
+			return OPT_BAD;
+		cfg->parallel = (unsigned)v;
+		return OPT_OK;
+	case OPT_READ_DELAY:
+		return optutil_duration("--read-delay", arg, SEC, 0, OPTLIM_READ_DELAY_MAX, &cfg->read_delay_us,
+		                        p->err, p->errlen) < 0 ? OPT_BAD : OPT_OK;
+	case OPT_LITERAL:
+		p->literal = 1;
+		return OPT_OK;
+	case OPT_SEED:
+		return optutil_uint("--seed", arg, 0, UINT64_MAX, &p->seed, p->err, p->errlen) < 0 ? OPT_BAD
+		                                                                                     : OPT_OK;
+	}
+	return OPT_NOT_MINE;
+}
+
+/* Detection and output: the detector's periods, abort or hold, timeline, JSON. */
+static int opt_detect_output(struct parse *p, int c, const char *arg)
+{
+	struct client_cfg *cfg = p->cfg;
+	uint64_t v;
+
+	switch (c) {
+	case OPT_STALL:
+		return optutil_duration("--stall-threshold", arg, SEC, OPTLIM_STALL_THRESHOLD_MIN,
+		                        OPTLIM_STALL_THRESHOLD_MAX, &cfg->stall_threshold_us, p->err,
+		                        p->errlen) < 0 ? OPT_BAD : OPT_OK;
+	case OPT_SAMPLE:
+		return optutil_duration("--sample-interval", arg, SEC, OPTLIM_SAMPLE_INTERVAL_MIN,
+		                        OPTLIM_SAMPLE_INTERVAL_MAX, &cfg->sample_interval_us, p->err,
+		                        p->errlen) < 0 ? OPT_BAD : OPT_OK;
+	case OPT_NO_ABORT:
+		cfg->abort_on_deadlock = 0;
+		return OPT_OK;
+	case OPT_HOLD:
+		if (optutil_uint("--hold", arg, 0, OPTLIM_HOLD_PROBES_MAX, &v, p->err, p->errlen) < 0)
+			return OPT_BAD;
+		cfg->hold_probes = (unsigned)v;
+		return OPT_OK;
+	case OPT_HOLD_FOR:
+		return optutil_duration("--hold-for", arg, SEC, 0, OPTLIM_HOLD_FOR_MAX, &cfg->hold_us, p->err,
+		                        p->errlen) < 0 ? OPT_BAD : OPT_OK;
+	case OPT_TIMELINE:
+		if (!*arg) {
+			optutil_bad("--timeline", arg, "empty file name", p->err, p->errlen);
+			return OPT_BAD;
+		}
+		cfg->timeline_path = arg;
+		return OPT_OK;
+	case OPT_JSON:
+		cfg->json = 1;
+		return OPT_OK;
+	}
+	return OPT_NOT_MINE;
+}
+
+/* The option groups, each asked in turn until one knows the option. */
+static int (*const opt_groups[])(struct parse *, int, const char *) = {
+	opt_draft, opt_connection, opt_io, opt_detect_output,
+};
+
+/* The options, up to the first argument. RUN when they were all good. */
+static enum clientopt_status parse_options(struct parse *p, int argc, char **argv)
+{
+	int c, rc;
+
 	optind = 0; /* GNU: full re-initialisation, so tests may parse repeatedly */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:a:m:p:th", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (optutil_uint("-n", optarg, OPTLIM_TIMES_MIN, OPTLIM_TIMES_MAX, &cfg->times, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			break;
-		case 'a':
-			if (optutil_duration("-a", optarg, SEC, 0, OPTLIM_ALARM_MAX, &cfg->alarm_us, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			break;
-		case 'm':
-			if (optutil_uint("-m", optarg, 1, OPTLIM_PAYLOAD_MAX, &multiple, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			have_multiple = 1;
-			break;
-		case 'p':
-			if (optutil_port("--port", optarg, &cfg->port, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			if (cfg->port == 0) {
-				optutil_bad("--port", optarg, "port 0 cannot be connected to", err, errlen);
-				return CLIENTOPT_USAGE;
-			}
-			break;
-		case 't':
-			break;
-		case 'h':
+		if (c == 'h')
 			return CLIENTOPT_HELP;
-		case OPT_VERSION:
+		if (c == OPT_VERSION)
 			return CLIENTOPT_VERSION;
-		case OPT_MODE:
-			if (client_mode_parse(optarg, &cfg->mode) < 0) {
-				optutil_bad("--mode", optarg,
-				            "unknown mode (blocking, nonblocking, chunked, split, aware)", err, errlen);
-				return CLIENTOPT_USAGE;
-			}
-			break;
-		case OPT_PAYLOAD:
-			if (optutil_size("--payload", optarg, OPTLIM_PAYLOAD_MIN, OPTLIM_PAYLOAD_MAX, &payload, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			have_payload = 1;
-			break;
-		case OPT_CHUNK:
-			if (optutil_size("--chunk", optarg, OPTLIM_CHUNK_MIN, OPTLIM_CHUNK_MAX, &cfg->chunk, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			have_chunk = 1;
-			break;
-		case OPT_SNDBUF:
-			if (optutil_size("--sndbuf", optarg, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, &v, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			cfg->sock.sndbuf = (int64_t)v;
-			break;
-		case OPT_RCVBUF:
-			if (optutil_size("--rcvbuf", optarg, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, &v, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			cfg->sock.rcvbuf = (int64_t)v;
-			break;
-		case OPT_NODELAY:
-			cfg->sock.nodelay = 1;
-			break;
-		case OPT_MAXSEG:
-			if (optutil_uint("--maxseg", optarg, OPTLIM_MAXSEG_MIN, OPTLIM_MAXSEG_MAX, &v, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			cfg->sock.maxseg = (int)v;
-			break;
-		case OPT_USER_TIMEOUT:
-			if (optutil_duration("--user-timeout", optarg, SEC, 0, OPTLIM_USER_TIMEOUT_MAX, &v, err,
-			                     errlen) < 0)
-				return CLIENTOPT_USAGE;
-			if (v && v < OPTLIM_USER_TIMEOUT_MIN) {
-				optutil_bad("--user-timeout", optarg,
-				            "below 1ms: TCP_USER_TIMEOUT counts milliseconds (0 leaves it unset)", err, errlen);
-				return CLIENTOPT_USAGE;
-			}
-			cfg->sock.user_timeout_ms = (int64_t)(v / 1000);
-			break;
-		case OPT_KEEPALIVE:
-			if (sockopt_parse_keepalive(optarg, &cfg->sock, cause, sizeof cause) < 0) {
-				optutil_bad("--keepalive", optarg, cause, err, errlen);
-				return CLIENTOPT_USAGE;
-			}
-			break;
-		case OPT_STALL:
-			if (optutil_duration("--stall-threshold", optarg, SEC, OPTLIM_STALL_THRESHOLD_MIN,
-			                     OPTLIM_STALL_THRESHOLD_MAX,
-			                     &cfg->stall_threshold_us, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			break;
-		case OPT_SAMPLE:
-			if (optutil_duration("--sample-interval", optarg, SEC, OPTLIM_SAMPLE_INTERVAL_MIN,
-			                     OPTLIM_SAMPLE_INTERVAL_MAX,
-			                     &cfg->sample_interval_us, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			break;
-		case OPT_NO_ABORT:
-			cfg->abort_on_deadlock = 0;
-			break;
-		case OPT_HOLD:
-			if (optutil_uint("--hold", optarg, 0, OPTLIM_HOLD_PROBES_MAX, &v, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			cfg->hold_probes = (unsigned)v;
-			break;
-		case OPT_HOLD_FOR:
-			if (optutil_duration("--hold-for", optarg, SEC, 0, OPTLIM_HOLD_FOR_MAX, &cfg->hold_us, err,
-			                     errlen) < 0)
-				return CLIENTOPT_USAGE;
-			break;
-		case OPT_TIMELINE:
-			if (!*optarg) {
-				optutil_bad("--timeline", optarg, "empty file name", err, errlen);
-				return CLIENTOPT_USAGE;
-			}
-			cfg->timeline_path = optarg;
-			break;
-		case OPT_JSON:
-			cfg->json = 1;
-			break;
-		case OPT_PARALLEL:
-			if (optutil_uint("--parallel", optarg, OPTLIM_PARALLEL_MIN, OPTLIM_PARALLEL_MAX, &v, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			cfg->parallel = (unsigned)v;
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			if (optutil_duration("--connect-timeout", optarg, SEC, OPTLIM_CONNECT_TIMEOUT_MIN,
-			                     OPTLIM_CONNECT_TIMEOUT_MAX,
-			                     &cfg->connect_timeout_us, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			break;
-		case OPT_LITERAL:
-			literal = 1;
-			break;
-		case OPT_READ_DELAY:
-			if (optutil_duration("--read-delay", optarg, SEC, 0, OPTLIM_READ_DELAY_MAX, &cfg->read_delay_us, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			break;
-		case OPT_SEED:
-			if (optutil_uint("--seed", optarg, 0, UINT64_MAX, &seed, err, errlen) < 0)
-				return CLIENTOPT_USAGE;
-			break;
-		default:
-			optutil_getopt_error(c, long_opts, argv, err, errlen);
+		rc = OPT_NOT_MINE;
+		for (size_t i = 0; rc == OPT_NOT_MINE && i < sizeof opt_groups / sizeof opt_groups[0]; i++)
+			rc = opt_groups[i](p, c, optarg);
+		if (rc == OPT_BAD)
+			return CLIENTOPT_USAGE;
+		if (rc == OPT_NOT_MINE) {
+			optutil_getopt_error(c, long_opts, argv, p->err, p->errlen);
 			return CLIENTOPT_USAGE;
 		}
 	}
+	return CLIENTOPT_RUN;
+}
+
+/* The arguments (host [string]), then the payload and the pattern from them
+ * and the options; 0, or -1 with err. */
+static int parse_arguments(struct parse *p, int argc, char **argv)
+{
+	struct client_cfg *cfg = p->cfg;
+	const char *string = NULL;
+	char *err = p->err;
+	size_t errlen = p->errlen;
+
 	if (optind >= argc) {
 		snprintf(err, errlen, "missing host (usage: tcpecho [options] host [string])");
-		return CLIENTOPT_USAGE;
+		return -1;
 	}
 	cfg->host = argv[optind++];
 	if (!*cfg->host) {
 		snprintf(err, errlen, "host '': empty host name");
-		return CLIENTOPT_USAGE;
+		return -1;
 	}
 	if (optind < argc)
 		string = argv[optind++];
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s' after the string", argv[optind]);
-		return CLIENTOPT_USAGE;
+		return -1;
 	}
 	if (string && !*string) {
 		snprintf(err, errlen, "string '': empty payload string");
-		return CLIENTOPT_USAGE;
+		return -1;
 	}
-	if (have_payload && have_multiple) {
+	if (p->have_payload && p->have_multiple) {
 		snprintf(err, errlen, "-m and --payload both set the payload size: give one");
-		return CLIENTOPT_USAGE;
+		return -1;
 	}
-	if (have_payload) {
-		cfg->payload = payload;
+	if (p->have_payload) {
+		cfg->payload = p->payload;
 	} else if (string) {
-		if (multiple > OPTLIM_PAYLOAD_MAX / strlen(string)) {
+		if (p->multiple > OPTLIM_PAYLOAD_MAX / strlen(string)) {
 			snprintf(err, errlen, "-m '%llu': payload of %zu x %llu bytes is too large",
-			         (unsigned long long)multiple, strlen(string), (unsigned long long)multiple);
-			return CLIENTOPT_USAGE;
+			         (unsigned long long)p->multiple, strlen(string), (unsigned long long)p->multiple);
+			return -1;
 		}
-		cfg->payload = strlen(string) * multiple;
+		cfg->payload = strlen(string) * p->multiple;
 	} else {
 		snprintf(err, errlen, "missing payload: give a string (and -m) or --payload SIZE");
-		return CLIENTOPT_USAGE;
+		return -1;
 	}
-	if (literal) {
-		if (!string) {
-			snprintf(err, errlen, "--literal needs the string argument");
-			return CLIENTOPT_USAGE;
-		}
+	if (p->literal && !string) {
+		snprintf(err, errlen, "--literal needs the string argument");
+		return -1;
+	}
+	if (p->literal)
 		pattern_init_literal(&cfg->pattern, string, strlen(string));
-	} else {
-		pattern_init_mix(&cfg->pattern, seed);
-	}
-	if (!have_chunk && cfg->chunk > cfg->payload)
-		cfg->chunk = cfg->payload; /* the default chunk simply shrinks */
-	broken = clientopt_rules_broken(cfg, have_chunk);
-	if (broken & CLIENTOPT_RULE_CHUNK_MODE) {
-		snprintf(err, errlen, "--chunk applies to --mode chunked only");
-		return CLIENTOPT_USAGE;
-	}
-	if (broken & CLIENTOPT_RULE_CHUNK_PAYLOAD) {
-		char a[32], b[32];
+	else
+		pattern_init_mix(&cfg->pattern, p->seed);
+	return 0;
+}
 
+/* The message of the first rule (clientopt_rules_broken) that cfg breaks;
+ * 0 when it breaks none. */
+static int rules_message(const struct client_cfg *cfg, unsigned broken, char *err, size_t errlen)
+{
+	char a[32], b[32];
+
+	if (broken & CLIENTOPT_RULE_CHUNK_MODE)
+		snprintf(err, errlen, "--chunk applies to --mode chunked only");
+	else if (broken & CLIENTOPT_RULE_CHUNK_PAYLOAD)
 		snprintf(err, errlen, "--chunk '%s': larger than the payload (%s bytes)",
-		         units_format_size(cfg->chunk, a, sizeof a),
-		         units_format_size(cfg->payload, b, sizeof b));
-		return CLIENTOPT_USAGE;
-	}
-	if (broken & CLIENTOPT_RULE_READ_DELAY_MODE) {
+		         units_format_size(cfg->chunk, a, sizeof a), units_format_size(cfg->payload, b, sizeof b));
+	else if (broken & CLIENTOPT_RULE_READ_DELAY_MODE)
 		snprintf(err, errlen, "--read-delay applies to --mode split only");
-		return CLIENTOPT_USAGE;
-	}
-	if (broken & CLIENTOPT_RULE_PARALLEL_MODE) {
+	else if (broken & CLIENTOPT_RULE_PARALLEL_MODE)
 		snprintf(err, errlen, "--parallel '%u': needs --mode nonblocking", cfg->parallel);
-		return CLIENTOPT_USAGE;
-	}
-	if (broken & CLIENTOPT_RULE_SAMPLE_STALL) {
+	else if (broken & CLIENTOPT_RULE_SAMPLE_STALL)
 		snprintf(err, errlen, "--sample-interval: %.3f s is longer than --stall-threshold %.3f s",
 		         cfg->sample_interval_us / 1e6, cfg->stall_threshold_us / 1e6);
-		return CLIENTOPT_USAGE;
-	}
-	if (broken & CLIENTOPT_RULE_PAYLOAD_HELD) {
-		char a[32], b[32];
-
+	else if (broken & CLIENTOPT_RULE_PAYLOAD_HELD)
 		snprintf(err, errlen, "payload of %s: --mode %s sends from one buffer holding the whole payload: "
 		         "at most %s (the other modes stream it)", units_format_size(cfg->payload, a, sizeof a),
 		         client_mode_name(cfg->mode), units_format_size(OPTLIM_PAYLOAD_HELD_MAX, b, sizeof b));
-		return CLIENTOPT_USAGE;
-	}
-	if (broken & CLIENTOPT_RULE_TOTAL) {
-		char b[32];
-
+	else if (broken & CLIENTOPT_RULE_TOTAL)
 		snprintf(err, errlen, "payload x times x parallel (%llu x %llu x %u) is more than %s in one run",
 		         (unsigned long long)cfg->payload, (unsigned long long)cfg->times, cfg->parallel,
 		         units_format_size(OPTLIM_TOTAL_MAX, b, sizeof b));
+	else
+		return 0;
+	return -1;
+}
+
+enum clientopt_status clientopt_parse(int argc, char **argv, struct client_cfg *cfg,
+                                      char *err, size_t errlen)
+{
+	struct parse p = { .cfg = cfg, .multiple = 1, .seed = 1, .err = err, .errlen = errlen };
+	enum clientopt_status st;
+
+	client_cfg_init(cfg);
+	st = parse_options(&p, argc, argv);
+	if (st != CLIENTOPT_RUN)
+		return st;
+	if (parse_arguments(&p, argc, argv) < 0)
 		return CLIENTOPT_USAGE;
-	}
+	if (!p.have_chunk && cfg->chunk > cfg->payload)
+		cfg->chunk = cfg->payload; /* the default chunk simply shrinks */
+	if (rules_message(cfg, clientopt_rules_broken(cfg, p.have_chunk), err, errlen) < 0)
+		return CLIENTOPT_USAGE;
 	return CLIENTOPT_RUN;
 }

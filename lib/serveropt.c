@@ -94,97 +94,164 @@ unsigned serveropt_rules_broken(const struct server_cfg *c, int stall_for_given,
 	return broken;
 }
 
-/* Value checks: each fails with "--opt 'value': cause" in err. */
-#define CHECK(call) do { if ((call) < 0) return SERVEROPT_USAGE; } while (0)
+/* What the options say beside cfg. */
+struct parse {
+	struct server_cfg *cfg;
+	const char **stats_path;
+	int have_stall_for, have_rate;
+	char *err;
+	size_t errlen;
+};
+
+/* Each group's handler: OPT_OK, OPT_BAD (err set: "--opt 'value': cause") or
+ * OPT_NOT_MINE. */
+enum { OPT_OK, OPT_BAD, OPT_NOT_MINE };
+#define CHECK(call) do { if ((call) < 0) return OPT_BAD; } while (0)
+
+/* Listening: address, port, the listening socket's buffers, backlog, limit. */
+static int opt_listen(struct parse *p, int c, const char *arg)
+{
+	struct server_cfg *cfg = p->cfg;
+	uint64_t v;
+
+	switch (c) {
+	case 'p':
+		CHECK(optutil_port("--port", arg, &cfg->port, p->err, p->errlen));
+		return OPT_OK;
+	case 'b':
+		if (!*arg)
+			CHECK(optutil_bad("--bind", arg, "empty address", p->err, p->errlen));
+		cfg->bind_host = arg;
+		return OPT_OK;
+	case OPT_SNDBUF:
+		CHECK(optutil_size("--sndbuf", arg, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, &v, p->err, p->errlen));
+		cfg->sock.sndbuf = (int64_t)v;
+		return OPT_OK;
+	case OPT_RCVBUF:
+		CHECK(optutil_size("--rcvbuf", arg, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, &v, p->err, p->errlen));
+		cfg->sock.rcvbuf = (int64_t)v;
+		return OPT_OK;
+	case OPT_BACKLOG:
+		CHECK(optutil_uint("--backlog", arg, 1, 65535, &v, p->err, p->errlen));
+		cfg->backlog = (int)v;
+		return OPT_OK;
+	case OPT_MAX_CONNS:
+		CHECK(optutil_uint("--max-conns", arg, 1, 10000000, &v, p->err, p->errlen));
+		cfg->max_conns = (unsigned)v;
+		return OPT_OK;
+	}
+	return OPT_NOT_MINE;
+}
+
+/* Behaviour: the mode and each mode's settings. */
+static int opt_behaviour(struct parse *p, int c, const char *arg)
+{
+	struct server_cfg *cfg = p->cfg;
+	uint64_t v;
+
+	switch (c) {
+	case OPT_MODE:
+		if (server_mode_parse(arg, &cfg->mode) < 0)
+			CHECK(optutil_bad("--mode", arg, "unknown mode (event, blocking, stall, slow)", p->err,
+			                  p->errlen));
+		return OPT_OK;
+	case OPT_APP_BUF:
+		CHECK(optutil_size("--app-buf", arg, OPTLIM_APP_BUF_MIN, OPTLIM_APP_BUF_MAX, &cfg->app_buf, p->err,
+		                   p->errlen));
+		return OPT_OK;
+	case OPT_OUT_CAP:
+		CHECK(optutil_size("--out-cap", arg, OPTLIM_OUT_CAP_MIN, OPTLIM_OUT_CAP_MAX, &cfg->out_cap, p->err,
+		                   p->errlen));
+		return OPT_OK;
+	case OPT_THREADS:
+		CHECK(optutil_uint("--threads", arg, 1, 256, &v, p->err, p->errlen));
+		cfg->threads = (unsigned)v;
+		return OPT_OK;
+	case OPT_IDLE:
+		CHECK(optutil_duration("--idle-timeout", arg, SEC, OPTLIM_IDLE_TIMEOUT_MIN, OPTLIM_IDLE_TIMEOUT_MAX,
+		                       &cfg->idle_timeout_us, p->err, p->errlen));
+		return OPT_OK;
+	case OPT_RATE:
+		CHECK(optutil_size("--rate", arg, OPTLIM_RATE_MIN, OPTLIM_RATE_MAX, &cfg->rate, p->err, p->errlen));
+		p->have_rate = 1;
+		return OPT_OK;
+	case OPT_STALL_FOR:
+		CHECK(optutil_duration("--stall-for", arg, SEC, OPTLIM_STALL_FOR_MIN, OPTLIM_STALL_FOR_MAX,
+		                       &cfg->stall_for_us, p->err, p->errlen));
+		p->have_stall_for = 1;
+		return OPT_OK;
+	}
+	return OPT_NOT_MINE;
+}
+
+/* Monitoring: the detector's periods and where statistics go. */
+static int opt_monitoring(struct parse *p, int c, const char *arg)
+{
+	struct server_cfg *cfg = p->cfg;
+
+	switch (c) {
+	case OPT_MONITOR:
+		cfg->monitor = 1;
+		return OPT_OK;
+	case OPT_STALL:
+		CHECK(optutil_duration("--stall-threshold", arg, SEC, OPTLIM_STALL_THRESHOLD_MIN,
+		                       OPTLIM_STALL_THRESHOLD_MAX, &cfg->stall_threshold_us, p->err, p->errlen));
+		return OPT_OK;
+	case OPT_SAMPLE:
+		CHECK(optutil_duration("--sample-interval", arg, SEC, OPTLIM_SAMPLE_INTERVAL_MIN,
+		                       OPTLIM_SAMPLE_INTERVAL_MAX, &cfg->sample_interval_us, p->err, p->errlen));
+		return OPT_OK;
+	case OPT_STATS:
+		if (!*arg)
+			CHECK(optutil_bad("--stats", arg, "empty file name", p->err, p->errlen));
+		*p->stats_path = arg;
+		return OPT_OK;
+	}
+	return OPT_NOT_MINE;
+}
+
+/* The option groups, each asked in turn until one knows the option. */
+static int (*const opt_groups[])(struct parse *, int, const char *) = {
+	opt_listen, opt_behaviour, opt_monitoring,
+};
+
+/* The message of the first rule (serveropt_rules_broken) that cfg breaks;
+ * 0 when it breaks none. */
+static int rules_message(const struct server_cfg *cfg, unsigned broken, char *err, size_t errlen)
+{
+	if (broken & SERVEROPT_RULE_STALL_FOR_MODE)
+		snprintf(err, errlen, "--stall-for applies to --mode stall only");
+	else if (broken & SERVEROPT_RULE_RATE_MODE)
+		snprintf(err, errlen, "--rate applies to --mode slow only");
+	else if (broken & SERVEROPT_RULE_SAMPLE_STALL)
+		snprintf(err, errlen, "--sample-interval: %.3f s is longer than --stall-threshold %.3f s",
+		         cfg->sample_interval_us / 1e6, cfg->stall_threshold_us / 1e6);
+	else
+		return 0;
+	return -1;
+}
 
 enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *cfg,
                                       const char **stats_path, char *err, size_t errlen)
 {
-	uint64_t v;
-	unsigned broken;
-	int c, have_stall_for = 0, have_rate = 0;
+	struct parse p = { .cfg = cfg, .stats_path = stats_path, .err = err, .errlen = errlen };
+	int c, rc;
 
 	server_cfg_init(cfg);
 	*stats_path = NULL;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:b:h", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			CHECK(optutil_port("--port", optarg, &cfg->port, err, errlen));
-			break;
-		case 'b':
-			if (!*optarg)
-				CHECK(optutil_bad("--bind", optarg, "empty address", err, errlen));
-			cfg->bind_host = optarg;
-			break;
-		case 'h':
+		if (c == 'h')
 			return SERVEROPT_HELP;
-		case OPT_VERSION:
+		if (c == OPT_VERSION)
 			return SERVEROPT_VERSION;
-		case OPT_MODE:
-			if (server_mode_parse(optarg, &cfg->mode) < 0)
-				CHECK(optutil_bad("--mode", optarg, "unknown mode (event, blocking, stall, slow)",
-				                  err, errlen));
-			break;
-		case OPT_SNDBUF:
-			CHECK(optutil_size("--sndbuf", optarg, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, &v, err, errlen));
-			cfg->sock.sndbuf = (int64_t)v;
-			break;
-		case OPT_RCVBUF:
-			CHECK(optutil_size("--rcvbuf", optarg, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, &v, err, errlen));
-			cfg->sock.rcvbuf = (int64_t)v;
-			break;
-		case OPT_APP_BUF:
-			CHECK(optutil_size("--app-buf", optarg, OPTLIM_APP_BUF_MIN, OPTLIM_APP_BUF_MAX, &cfg->app_buf, err, errlen));
-			break;
-		case OPT_OUT_CAP:
-			CHECK(optutil_size("--out-cap", optarg, OPTLIM_OUT_CAP_MIN, OPTLIM_OUT_CAP_MAX, &cfg->out_cap, err, errlen));
-			break;
-		case OPT_THREADS:
-			CHECK(optutil_uint("--threads", optarg, 1, 256, &v, err, errlen));
-			cfg->threads = (unsigned)v;
-			break;
-		case OPT_MAX_CONNS:
-			CHECK(optutil_uint("--max-conns", optarg, 1, 10000000, &v, err, errlen));
-			cfg->max_conns = (unsigned)v;
-			break;
-		case OPT_IDLE:
-			CHECK(optutil_duration("--idle-timeout", optarg, SEC, OPTLIM_IDLE_TIMEOUT_MIN, OPTLIM_IDLE_TIMEOUT_MAX,
-			                       &cfg->idle_timeout_us, err, errlen));
-			break;
-		case OPT_RATE:
-			CHECK(optutil_size("--rate", optarg, OPTLIM_RATE_MIN, OPTLIM_RATE_MAX, &cfg->rate, err, errlen));
-			have_rate = 1;
-			break;
-		case OPT_STALL_FOR:
-			CHECK(optutil_duration("--stall-for", optarg, SEC, OPTLIM_STALL_FOR_MIN, OPTLIM_STALL_FOR_MAX,
-			                       &cfg->stall_for_us, err, errlen));
-			have_stall_for = 1;
-			break;
-		case OPT_MONITOR:
-			cfg->monitor = 1;
-			break;
-		case OPT_STALL:
-			CHECK(optutil_duration("--stall-threshold", optarg, SEC, OPTLIM_STALL_THRESHOLD_MIN,
-			                       OPTLIM_STALL_THRESHOLD_MAX,
-			                       &cfg->stall_threshold_us, err, errlen));
-			break;
-		case OPT_SAMPLE:
-			CHECK(optutil_duration("--sample-interval", optarg, SEC, OPTLIM_SAMPLE_INTERVAL_MIN,
-			                       OPTLIM_SAMPLE_INTERVAL_MAX,
-			                       &cfg->sample_interval_us, err, errlen));
-			break;
-		case OPT_STATS:
-			if (!*optarg)
-				CHECK(optutil_bad("--stats", optarg, "empty file name", err, errlen));
-			*stats_path = optarg;
-			break;
-		case OPT_BACKLOG:
-			CHECK(optutil_uint("--backlog", optarg, 1, 65535, &v, err, errlen));
-			cfg->backlog = (int)v;
-			break;
-		default:
+		rc = OPT_NOT_MINE;
+		for (size_t i = 0; rc == OPT_NOT_MINE && i < sizeof opt_groups / sizeof opt_groups[0]; i++)
+			rc = opt_groups[i](&p, c, optarg);
+		if (rc == OPT_BAD)
+			return SERVEROPT_USAGE;
+		if (rc == OPT_NOT_MINE) {
 			optutil_getopt_error(c, long_opts, argv, err, errlen);
 			return SERVEROPT_USAGE;
 		}
@@ -193,19 +260,7 @@ enum serveropt_status serveropt_parse(int argc, char **argv, struct server_cfg *
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
 		return SERVEROPT_USAGE;
 	}
-	broken = serveropt_rules_broken(cfg, have_stall_for, have_rate);
-	if (broken & SERVEROPT_RULE_STALL_FOR_MODE) {
-		snprintf(err, errlen, "--stall-for applies to --mode stall only");
+	if (rules_message(cfg, serveropt_rules_broken(cfg, p.have_stall_for, p.have_rate), err, errlen) < 0)
 		return SERVEROPT_USAGE;
-	}
-	if (broken & SERVEROPT_RULE_RATE_MODE) {
-		snprintf(err, errlen, "--rate applies to --mode slow only");
-		return SERVEROPT_USAGE;
-	}
-	if (broken & SERVEROPT_RULE_SAMPLE_STALL) {
-		snprintf(err, errlen, "--sample-interval: %.3f s is longer than --stall-threshold %.3f s",
-		         cfg->sample_interval_us / 1e6, cfg->stall_threshold_us / 1e6);
-		return SERVEROPT_USAGE;
-	}
 	return SERVEROPT_RUN;
 }
