@@ -196,38 +196,11 @@ static int apply_listen_opts(int fd, void *arg, char *err, size_t errlen)
 	return sockopt_apply(fd, arg, err, errlen);
 }
 
-int server_run(const struct server_cfg *cfg, const struct server_hooks *hooks, char *err,
-               size_t errlen)
+/* The events of the accept loop, the signals and the monitor's timer. */
+static int server_events(struct server *s, char *err, size_t errlen)
 {
-	struct server *s = calloc(1, sizeof *s);
-	struct sock_addr a;
 	struct timeval tv;
-	int rc = -1;
 
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	s->cfg = cfg;
-	s->hooks = hooks;
-	s->be = backends[cfg->mode < NMODES ? cfg->mode : SERVER_EVENT];
-	s->lfd = -1;
-	s->start_us = tcpstat_now_us();
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->drained, NULL);
-	/* A peer that resets while we write must cost an EPIPE, not the process. */
-	signal(SIGPIPE, SIG_IGN);
-	if (sock_resolve(cfg->bind_host, cfg->port, 1, &a, err, errlen) < 0)
-		goto out;
-	s->lfd = sock_listen(&a, cfg->backlog, 1, apply_listen_opts, (void *)&cfg->sock, &s->bound,
-	                     err, errlen);
-	if (s->lfd < 0)
-		goto out;
-	s->base = event_base_new();
-	if (!s->base) {
-		snprintf(err, errlen, "event_base_new failed");
-		goto out;
-	}
 	s->accept_ev = event_new(s->base, s->lfd, EV_READ | EV_PERSIST, on_accept, s);
 	s->accept_retry = evtimer_new(s->base, on_accept_retry, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
@@ -237,37 +210,48 @@ int server_run(const struct server_cfg *cfg, const struct server_hooks *hooks, c
 	    event_add(s->accept_ev, NULL) < 0 || event_add(s->sig_term, NULL) < 0 ||
 	    event_add(s->sig_int, NULL) < 0 || event_add(s->sig_usr1, NULL) < 0) {
 		snprintf(err, errlen, "event setup failed");
-		goto out;
+		return -1;
 	}
 	if (s->be->init && s->be->init(s, err, errlen) < 0)
-		goto out;
-	if (cfg->monitor) {
+		return -1;
+	if (s->cfg->monitor) {
 		s->monitor_ev = event_new(s->base, -1, EV_PERSIST, on_monitor, s);
-		tv.tv_sec = (time_t)(cfg->sample_interval_us / 1000000);
-		tv.tv_usec = (suseconds_t)(cfg->sample_interval_us % 1000000);
+		tv.tv_sec = (time_t)(s->cfg->sample_interval_us / 1000000);
+		tv.tv_usec = (suseconds_t)(s->cfg->sample_interval_us % 1000000);
 		if (!s->monitor_ev || event_add(s->monitor_ev, &tv) < 0) {
 			snprintf(err, errlen, "monitor timer setup failed");
-			goto out;
+			return -1;
 		}
 	}
-	if (hooks->ready)
-		hooks->ready(&s->bound, hooks->arg);
-	event_base_dispatch(s->base);
+	return 0;
+}
 
-	/* Stop: no new connections, end the ones we have, report. */
-	close(s->lfd);
-	s->lfd = -1;
-	s->be->stop_all(s);
-	emit_stats(s, 1);
-	rc = 0;
-	if (s->conns) {
-		/* A connection thread did not finish within the grace period: it may
-		 * still touch s, so s is left to the process exit. */
-		server_log(s, "stop: connections still open after the grace period");
-		return rc;
+/* Binds and listens, then the event base and its events; 0, or -1 with err
+ * (server_free() frees what was made). */
+static int server_setup(struct server *s, char *err, size_t errlen)
+{
+	const struct server_cfg *cfg = s->cfg;
+	struct sock_addr a;
+
+	if (sock_resolve(cfg->bind_host, cfg->port, 1, &a, err, errlen) < 0)
+		return -1;
+	s->lfd = sock_listen(&a, cfg->backlog, 1, apply_listen_opts, (void *)&cfg->sock, &s->bound,
+	                     err, errlen);
+	if (s->lfd < 0)
+		return -1;
+	s->base = event_base_new();
+	if (!s->base) {
+		snprintf(err, errlen, "event_base_new failed");
+		return -1;
 	}
-out:
-	s->be->stop_all(s); /* a start that failed after the backend's init */
+	return server_events(s, err, errlen);
+}
+
+/* Ends the backend's connections (again: a start that failed after the
+ * backend's init), closes the listener, frees s. */
+static void server_free(struct server *s)
+{
+	s->be->stop_all(s);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->monitor_ev)
@@ -287,5 +271,45 @@ out:
 	pthread_cond_destroy(&s->drained);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
-	return rc;
+}
+
+int server_run(const struct server_cfg *cfg, const struct server_hooks *hooks, char *err,
+               size_t errlen)
+{
+	struct server *s = calloc(1, sizeof *s);
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->cfg = cfg;
+	s->hooks = hooks;
+	s->be = backends[cfg->mode < NMODES ? cfg->mode : SERVER_EVENT];
+	s->lfd = -1;
+	s->start_us = tcpstat_now_us();
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->drained, NULL);
+	/* A peer that resets while we write must cost an EPIPE, not the process. */
+	signal(SIGPIPE, SIG_IGN);
+	if (server_setup(s, err, errlen) < 0) {
+		server_free(s);
+		return -1;
+	}
+	if (hooks->ready)
+		hooks->ready(&s->bound, hooks->arg);
+	event_base_dispatch(s->base);
+
+	/* Stop: no new connections, end the ones we have, report. */
+	close(s->lfd);
+	s->lfd = -1;
+	s->be->stop_all(s);
+	emit_stats(s, 1);
+	if (s->conns) {
+		/* A connection thread did not finish within the grace period: it may
+		 * still touch s, so s is left to the process exit. */
+		server_log(s, "stop: connections still open after the grace period");
+		return 0;
+	}
+	server_free(s);
+	return 0;
 }
