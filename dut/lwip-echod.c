@@ -223,20 +223,86 @@ static int preflight(const char *tap)
 	return 0;
 }
 
+enum { O_TAP = 256, O_ADDR, O_MASK, O_GW, O_PORT, O_MODE, O_APPBUF, O_KA, O_VERSION, O_BUILD };
+static const struct option long_opts[] = {
+	{ "tap", required_argument, NULL, O_TAP }, { "addr", required_argument, NULL, O_ADDR },
+	{ "netmask", required_argument, NULL, O_MASK }, { "gateway", required_argument, NULL, O_GW },
+	{ "port", required_argument, NULL, O_PORT }, { "mode", required_argument, NULL, O_MODE },
+	{ "app-buf", required_argument, NULL, O_APPBUF }, { "keepalive", required_argument, NULL, O_KA },
+	{ "version", no_argument, NULL, O_VERSION }, { "build-info", no_argument, NULL, O_BUILD },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* --keepalive: the same syntax and limits as tcpecho's --keepalive and the
+ * scenario's server.keepalive: one parser for the three. */
+static int parse_keepalive(struct opts *o, const char *arg, char *err, size_t errlen)
+{
+	struct sockopt_req ka;
+	char cause[160];
+
+	sockopt_req_init(&ka);
+	if (sockopt_parse_keepalive(arg, &ka, cause, sizeof cause) < 0) {
+		optutil_bad("--keepalive", arg, cause, err, errlen);
+		return -1;
+	}
+	o->ka_idle_s = ka.ka_idle_s;
+	o->ka_intvl_s = ka.ka_intvl_s;
+	o->ka_cnt = ka.ka_cnt;
+	return 0;
+}
+
+/* An option with a value: 0, -1 with err, 1 when c is none of them. */
+static int parse_value(struct opts *o, int c, const char *arg, char *err, size_t errlen)
+{
+	switch (c) {
+	case O_TAP: o->tap = arg; return 0;
+	case O_ADDR: o->addr = arg; return 0;
+	case O_MASK: o->netmask = arg; return 0;
+	case O_GW: o->gateway = arg; return 0;
+	case O_PORT:
+		if (optutil_port("--port", arg, &o->port, err, errlen) < 0)
+			return -1;
+		if (!o->port)
+			return optutil_bad("--port", arg, "port 0 cannot be listened on", err, errlen), -1;
+		return 0;
+	case O_MODE:
+		if (lwip_mode_parse(arg, &o->mode) < 0)
+			return optutil_bad("--mode", arg, "unknown mode (echo, stall, discard)", err, errlen), -1;
+		return 0;
+	case O_APPBUF:
+		return optutil_size("--app-buf", arg, 1, OPTLIM_LWIP_APP_BUF_MAX, &o->app_buf, err, errlen) < 0 ? -1 : 0;
+	case O_KA:
+		return parse_keepalive(o, arg, err, errlen);
+	}
+	return 1;
+}
+
+/* --version, --build-info, --help: print and exit 0. Returns when c is none. */
+static void parse_info(int c)
+{
+	json_t *b;
+
+	switch (c) {
+	case O_VERSION:
+		printf("lwip-echod %s (lwIP %s)\n", PROBELOCK_VERSION, LWIP_VERSION_STRING);
+		exit(0);
+	case O_BUILD:
+		b = build_info();
+		json_dumpf(b, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(b);
+		exit(0);
+	case 'h':
+		fputs(help, stdout);
+		exit(0);
+	}
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
-	enum { O_TAP = 256, O_ADDR, O_MASK, O_GW, O_PORT, O_MODE, O_APPBUF, O_KA, O_VERSION, O_BUILD };
-	static const struct option lo[] = {
-		{ "tap", required_argument, NULL, O_TAP }, { "addr", required_argument, NULL, O_ADDR },
-		{ "netmask", required_argument, NULL, O_MASK }, { "gateway", required_argument, NULL, O_GW },
-		{ "port", required_argument, NULL, O_PORT }, { "mode", required_argument, NULL, O_MODE },
-		{ "app-buf", required_argument, NULL, O_APPBUF }, { "keepalive", required_argument, NULL, O_KA },
-		{ "version", no_argument, NULL, O_VERSION }, { "build-info", no_argument, NULL, O_BUILD },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char err[256];
-	int c;
+	int c, rc;
 
 	memset(o, 0, sizeof *o);
 	o->tap = getenv("PRECONFIGURED_TAPIF");
@@ -246,60 +312,13 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->port = 7;
 	o->app_buf = 8192;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		switch (c) {
-		case O_TAP: o->tap = optarg; break;
-		case O_ADDR: o->addr = optarg; break;
-		case O_MASK: o->netmask = optarg; break;
-		case O_GW: o->gateway = optarg; break;
-		case O_PORT:
-			if (optutil_port("--port", optarg, &o->port, err, sizeof err) < 0 || !o->port)
-				goto bad;
-			break;
-		case O_MODE:
-			if (lwip_mode_parse(optarg, &o->mode) < 0) {
-				optutil_bad("--mode", optarg, "unknown mode (echo, stall, discard)", err, sizeof err);
-				goto bad;
-			}
-			break;
-		case O_APPBUF:
-			if (optutil_size("--app-buf", optarg, 1, OPTLIM_LWIP_APP_BUF_MAX, &o->app_buf, err, sizeof err) < 0)
-				goto bad;
-			break;
-		case O_KA: {
-			/* The same syntax and limits as tcpecho's --keepalive and the
-			 * scenario's server.keepalive: one parser for the three. */
-			struct sockopt_req ka;
-			char cause[160];
-
-			sockopt_req_init(&ka);
-			if (sockopt_parse_keepalive(optarg, &ka, cause, sizeof cause) < 0) {
-				optutil_bad("--keepalive", optarg, cause, err, sizeof err);
-				goto bad;
-			}
-			o->ka_idle_s = ka.ka_idle_s;
-			o->ka_intvl_s = ka.ka_intvl_s;
-			o->ka_cnt = ka.ka_cnt;
-			break;
-		}
-		case O_VERSION:
-			printf("lwip-echod %s (lwIP %s)\n", PROBELOCK_VERSION, LWIP_VERSION_STRING);
-			exit(0);
-		case O_BUILD: {
-			json_t *b = build_info();
-
-			json_dumpf(b, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			putchar('\n');
-			json_decref(b);
-			exit(0);
-		}
-		case 'h':
-			fputs(help, stdout);
-			exit(0);
-		default:
-			optutil_getopt_error(c, lo, argv, err, sizeof err);
+	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+		parse_info(c);
+		rc = parse_value(o, c, optarg, err, sizeof err);
+		if (rc > 0)
+			optutil_getopt_error(c, long_opts, argv, err, sizeof err);
+		if (rc != 0)
 			goto bad;
-		}
 	}
 	if (optind < argc) {
 		snprintf(err, sizeof err, "unexpected argument '%s'", argv[optind]);
