@@ -242,7 +242,9 @@ static void cell_verdict(struct cell_ctx *r, struct cell *k)
 	int failed = 0, applied;
 	const char *aerr = json_string_value(json_object_get(k->analysis, "error"));
 
-	applied = scenario_check(r->sc, cell, outcome, cause_set, ended_by ? ended_by : "", &failed, why, sizeof why);
+	applied = scenario_check(r->sc, cell, scenario_name_index(client_outcome_names, outcome), cause_set,
+	                         scenario_name_index(client_end_names, ended_by ? ended_by : "error"), &failed, why,
+	                         sizeof why);
 	k->applied = applied;
 	k->failed = failed;
 	snprintf(k->why, sizeof k->why, "%s", why);

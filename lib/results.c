@@ -60,8 +60,8 @@ int results_identity(const struct scenario *sc, char hex[65], char *err, size_t 
 			fprintf(f, " %s=", docs[x->when[w].ent].key);
 			canon_value(f, docs[x->when[w].ent].key, x->when[w].v.raw);
 		}
-		fprintf(f, " outcome=\"%s\" stall_cause=\"%s\" ended_by=\"%s\"\n", x->outcome, x->stall_cause,
-		        x->ended_by);
+		fprintf(f, " outcome=\"%s\" stall_cause=\"%s\" ended_by=\"%s\"\n", scenario_expect_word(x, "outcome"),
+		        scenario_expect_word(x, "stall_cause"), scenario_expect_word(x, "ended_by"));
 	}
 	if (fclose(f) != 0 || !buf) {
 		free(buf);

@@ -81,11 +81,14 @@ struct scenario_axis {
 struct scenario_expect {
 	struct { int ent; struct scenario_value v; } *when;
 	size_t nwhen;
-	char outcome[32];           /* "" when not asked */
-	char stall_cause[32];       /* "none" for no stall */
-	char ended_by[32];
+	int outcome;                /* enum client_outcome; -1 when not asked */
+	int stall_cause;            /* enum stall_cause, or SCENARIO_NO_STALL; -1 when not asked */
+	int ended_by;               /* enum client_end; -1 when not asked */
 	unsigned line;
 };
+
+/* stall_cause: none, no stall at all (after the enum's causes). */
+#define SCENARIO_NO_STALL STALL_NCAUSES
 
 struct scenario_cell {
 	char id[160];
@@ -176,12 +179,36 @@ int scenario_cell_matches(const struct scenario *sc, const struct scenario_cell 
 int scenario_filter_join(char *dst, size_t dstlen, const char *add);
 
 /* The expectation rules that apply to a cell, checked against what happened.
- * outcome and ended_by describe the cell; causes is the set of its stalls' causes.
- * Returns the number of rules that applied; *failed gets the failures, and
- * why the first of them, e.g. "expected outcome deadlock, got completed". */
-int scenario_check(const struct scenario *sc, const struct scenario_cell *cell,
-                   const char *outcome, stall_cause_set causes, const char *ended_by,
-                   int *failed, char *why, size_t whylen);
+ * outcome (enum client_outcome) and ended_by (enum client_end) describe the
+ * cell, -1 when unknown; causes is the set of its stalls' causes. Returns the
+ * number of rules that applied; *failed gets the failures, and why the first
+ * of them, e.g. "expected outcome deadlock, got completed". */
+int scenario_check(const struct scenario *sc, const struct scenario_cell *cell, int outcome,
+                   stall_cause_set causes, int ended_by, int *failed, char *why, size_t whylen);
+
+/* Whether a rule's stall_cause (enum stall_cause, or SCENARIO_NO_STALL) holds
+ * for the causes found. */
+int scenario_cause_matches(int want, stall_cause_set found);
+
+/* The index of s in the NULL-terminated names (a program's name table), or
+ * -1 (also for s NULL). */
+int scenario_name_index(const char *const *names, const char *s);
+
+/* The keys outside the sections (name, matrix, expect ...) and the fields of
+ * an expectation rule, for `probelock keys`: the allowed words of a field are
+ * values (a program's name table) then extra ("none" for stall_cause). */
+struct scenario_word_doc {
+	const char *key, *type, *help;
+	const char *const *values;
+	const char *extra;
+};
+size_t scenario_top_docs(const struct scenario_word_doc **docs);
+size_t scenario_expect_docs(const struct scenario_word_doc **docs);
+/* A rule's field ("outcome", "stall_cause", "ended_by") as its word, ""
+ * when the rule does not ask it. */
+const char *scenario_expect_word(const struct scenario_expect *x, const char *field);
+/* The i-th allowed word of d, NULL after the last. */
+const char *scenario_word(const struct scenario_word_doc *d, size_t i);
 
 /* The schema, for documentation and tools: dotted key, type, default, what it is. */
 struct scenario_key_doc {

@@ -1,28 +1,97 @@
 /* scenario_expect: the expectation rules (expect:), loaded and checked. */
 #include "scenario_int.h"
+#include "client.h"
+#include "stall.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const expect_keys[] = { "when", "outcome", "stall_cause", "ended_by", NULL };
-static const char *const outcomes[] = { "completed", "deadlock", "alarm", "reset", "error", "corrupt", NULL };
-static const char *const causes[] = { "probe_deadlock", "receiver_stall", "silent_peer", "abort", "idle", "none", NULL };
-static const char *const enders[] = { "completion", "detector", "alarm", "peer", "stack", "verification", "error", NULL };
 
-static void copy_enum(struct scenario *sc, char *dst, size_t len, const char *const *allowed,
-                      const char *what, const yaml_node_t *v)
+/* The fields of a rule and their words: the programs' name tables; for
+ * stall_cause "none" after them (no stall at all: SCENARIO_NO_STALL). */
+static const struct scenario_word_doc expect_docs[] = {
+	{ "when", "mapping", "the cells the rule applies to: dotted keys to one value each, all must hold (no when: every cell)", NULL, NULL },
+	{ "outcome", "one of", "the client's outcome", client_outcome_names, NULL },
+	{ "stall_cause", "one of", "a cause the capture's analysis found, or none: no stall at all", stall_cause_names, "none" },
+	{ "ended_by", "one of", "what ended the client's run", client_end_names, NULL },
+};
+#define D_OUTCOME (&expect_docs[1])
+#define D_CAUSE (&expect_docs[2])
+#define D_ENDED (&expect_docs[3])
+
+const char *scenario_word(const struct scenario_word_doc *d, size_t i)
 {
-	char sug[96];
+	size_t n = 0;
+
+	while (d->values && d->values[n])
+		n++;
+	if (i < n)
+		return d->values[i];
+	return i == n ? d->extra : NULL;
+}
+
+const char *scenario_expect_word(const struct scenario_expect *x, const char *field)
+{
+	const char *w = NULL;
+
+	if (!strcmp(field, "outcome") && x->outcome >= 0)
+		w = scenario_word(D_OUTCOME, (size_t)x->outcome);
+	else if (!strcmp(field, "stall_cause") && x->stall_cause >= 0)
+		w = scenario_word(D_CAUSE, (size_t)x->stall_cause);
+	else if (!strcmp(field, "ended_by") && x->ended_by >= 0)
+		w = scenario_word(D_ENDED, (size_t)x->ended_by);
+	return w ? w : "";
+}
+
+static int expect_index(const struct scenario_word_doc *d, const char *s)
+{
+	const char *w;
+
+	for (size_t i = 0; (w = scenario_word(d, i)); i++)
+		if (!strcmp(w, s))
+			return (int)i;
+	return -1;
+}
+
+size_t scenario_expect_docs(const struct scenario_word_doc **docs)
+{
+	*docs = expect_docs;
+	return sizeof expect_docs / sizeof expect_docs[0];
+}
+
+/* The allowed words as "a, b, c" into buf. */
+static const char *expect_words(const struct scenario_word_doc *d, char *buf, size_t len)
+{
+	const char *w;
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; (w = scenario_word(d, i)) && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", w);
+	return buf;
+}
+
+/* One word of field d at v into *dst (its index). */
+static void load_word(struct scenario *sc, int *dst, const struct scenario_word_doc *d, const yaml_node_t *v)
+{
+	const char *cands[32];
+	char sug[96], all[256];
+	size_t n = 0;
 
 	if (v->type != YAML_SCALAR_NODE) {
-		sc_error(sc, LINE(v), COL(v), "expect: %s: expected a word, found %s", what, node_kind(v));
+		sc_error(sc, LINE(v), COL(v), "expect: %s: expected one of %s, found %s", d->key,
+		         expect_words(d, all, sizeof all), node_kind(v));
 		return;
 	}
-	if (sc_enum_index(allowed, scalar(v)) < 0) {
-		sc_error(sc, LINE(v), COL(v), "expect: %s: unknown value '%s'%s", what, scalar(v),
-		          sc_suggest(scalar(v), allowed, 99, sug));
+	*dst = expect_index(d, scalar(v));
+	if (*dst >= 0)
 		return;
-	}
-	snprintf(dst, len, "%s", scalar(v));
+	for (; n < 31 && scenario_word(d, n); n++)
+		cands[n] = scenario_word(d, n);
+	cands[n] = NULL;
+	sc_error(sc, LINE(v), COL(v), "expect: %s: unknown value '%s'%s (one of %s)", d->key, scalar(v),
+	         sc_suggest(scalar(v), cands, n, sug), expect_words(d, all, sizeof all));
 }
 
 static void load_when(struct scenario *sc, yaml_document_t *doc, struct scenario_expect *e, yaml_node_t *val)
@@ -73,10 +142,41 @@ static void load_when(struct scenario *sc, yaml_document_t *doc, struct scenario
 	}
 }
 
-void sc_load_expect(struct scenario *sc, yaml_document_t *doc, yaml_node_t *s)
+/* The fields of rule r into e; a rule that asks nothing is an error (one
+ * whose words are all wrong has its errors already). */
+static void load_rule(struct scenario *sc, yaml_document_t *doc, struct scenario_expect *e, yaml_node_t *r)
 {
 	char sug[96];
+	int asked = 0;
 
+	memset(e, 0, sizeof *e);
+	e->outcome = e->stall_cause = e->ended_by = -1;
+	e->line = LINE(r);
+	for (yaml_node_pair_t *p = r->data.mapping.pairs.start; p < r->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key), *val = yaml_document_get_node(doc, p->value);
+		const char *kn = k->type == YAML_SCALAR_NODE ? scalar(k) : "?";
+
+		if (!strcmp(kn, "outcome")) {
+			load_word(sc, &e->outcome, D_OUTCOME, val);
+			asked++;
+		} else if (!strcmp(kn, "stall_cause")) {
+			load_word(sc, &e->stall_cause, D_CAUSE, val);
+			asked++;
+		} else if (!strcmp(kn, "ended_by")) {
+			load_word(sc, &e->ended_by, D_ENDED, val);
+			asked++;
+		} else if (!strcmp(kn, "when")) {
+			load_when(sc, doc, e, val);
+		} else {
+			sc_error(sc, LINE(k), COL(k), "expect: %s: unknown key%s", kn, sc_suggest(kn, expect_keys, 99, sug));
+		}
+	}
+	if (!asked)
+		sc_error(sc, LINE(r), COL(r), "expect: a rule needs at least one of outcome, stall_cause, ended_by");
+}
+
+void sc_load_expect(struct scenario *sc, yaml_document_t *doc, yaml_node_t *s)
+{
 	if (s->type != YAML_SEQUENCE_NODE) {
 		sc_error(sc, LINE(s), COL(s), "expect: expected a list of rules (- when: {...}\\n  outcome: ...), found %s",
 		          node_kind(s));
@@ -84,7 +184,7 @@ void sc_load_expect(struct scenario *sc, yaml_document_t *doc, yaml_node_t *s)
 	}
 	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
 		yaml_node_t *r = yaml_document_get_node(doc, *it);
-		struct scenario_expect *e, *v;
+		struct scenario_expect *v;
 
 		if (r->type != YAML_MAPPING_NODE) {
 			sc_error(sc, LINE(r), COL(r), "expect: each rule is a mapping (when, outcome, stall_cause, ended_by), found %s",
@@ -97,34 +197,60 @@ void sc_load_expect(struct scenario *sc, yaml_document_t *doc, yaml_node_t *s)
 			return;
 		}
 		sc->expects = v;
-		e = &v[sc->nexpects++];
-		memset(e, 0, sizeof *e);
-		e->line = LINE(r);
-		for (yaml_node_pair_t *p = r->data.mapping.pairs.start; p < r->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yaml_document_get_node(doc, p->key), *val = yaml_document_get_node(doc, p->value);
-			const char *kn = k->type == YAML_SCALAR_NODE ? scalar(k) : "?";
-
-			if (!strcmp(kn, "outcome")) {
-				copy_enum(sc, e->outcome, sizeof e->outcome, outcomes, "outcome", val);
-			} else if (!strcmp(kn, "stall_cause")) {
-				copy_enum(sc, e->stall_cause, sizeof e->stall_cause, causes, "stall_cause", val);
-			} else if (!strcmp(kn, "ended_by")) {
-				copy_enum(sc, e->ended_by, sizeof e->ended_by, enders, "ended_by", val);
-			} else if (!strcmp(kn, "when")) {
-				load_when(sc, doc, e, val);
-			} else {
-				sc_error(sc, LINE(k), COL(k), "expect: %s: unknown key%s", kn,
-				          sc_suggest(kn, expect_keys, 99, sug));
-			}
-		}
-		if (!e->outcome[0] && !e->stall_cause[0] && !e->ended_by[0])
-			sc_error(sc, LINE(r), COL(r), "expect: a rule needs at least one of outcome, stall_cause, ended_by");
+		load_rule(sc, doc, &v[sc->nexpects++], r);
 	}
 }
 
-int scenario_check(const struct scenario *sc, const struct scenario_cell *cell,
-                   const char *outcome, stall_cause_set found_causes, const char *ended_by,
-                   int *failed, char *why, size_t whylen)
+/* Whether rule e applies to cell: every term of its when holds. */
+static int rule_applies(const struct scenario *sc, const struct scenario_cell *cell, const struct scenario_expect *e)
+{
+	for (size_t w = 0; w < e->nwhen; w++)
+		if (!sc_same_value(e->when[w].ent, sc_value_of(sc, cell, e->when[w].ent), e->when[w].v.raw))
+			return 0;
+	return 1;
+}
+
+static const char *name_or(const char *const *names, int n, int i)
+{
+	return i >= 0 && i < n ? names[i] : "unknown";
+}
+
+/* Whether the causes found satisfy the rule's stall_cause: "none" wants
+ * the empty set, a cause wants to be in it. */
+int scenario_cause_matches(int want, stall_cause_set found)
+{
+	if (want == SCENARIO_NO_STALL)
+		return !found;
+	return want >= 0 && want < STALL_NCAUSES && (found & STALL_CAUSE_BIT(want));
+}
+
+/* Checks one applying rule: 1 when it holds, 0 with why in msg. */
+static int rule_holds(const struct scenario_expect *e, int outcome, stall_cause_set found, int ended_by,
+                      char *msg, size_t len)
+{
+	char got[128];
+
+	if (e->outcome >= 0 && e->outcome != outcome) {
+		snprintf(msg, len, "expected outcome %s, got %s (rule at line %u)", client_outcome_names[e->outcome],
+		         name_or(client_outcome_names, CLIENT_NOUTCOMES, outcome), e->line);
+		return 0;
+	}
+	if (e->stall_cause >= 0 && !scenario_cause_matches(e->stall_cause, found)) {
+		stall_cause_set_format(found, got, sizeof got);
+		snprintf(msg, len, "expected stall cause %s, the analysis found %s (rule at line %u)",
+		         scenario_word(D_CAUSE, (size_t)e->stall_cause), found ? got : "none", e->line);
+		return 0;
+	}
+	if (e->ended_by >= 0 && e->ended_by != ended_by) {
+		snprintf(msg, len, "expected the run to end by %s, it ended by %s (rule at line %u)",
+		         client_end_names[e->ended_by], name_or(client_end_names, CLIENT_NENDS, ended_by), e->line);
+		return 0;
+	}
+	return 1;
+}
+
+int scenario_check(const struct scenario *sc, const struct scenario_cell *cell, int outcome,
+                   stall_cause_set found_causes, int ended_by, int *failed, char *why, size_t whylen)
 {
 	int applied = 0;
 
@@ -132,41 +258,24 @@ int scenario_check(const struct scenario *sc, const struct scenario_cell *cell,
 	why[0] = 0;
 	for (size_t i = 0; i < sc->nexpects; i++) {
 		const struct scenario_expect *e = &sc->expects[i];
-		char msg[200] = "";
-		int ok = 1;
+		char msg[200];
 
-		for (size_t w = 0; w < e->nwhen; w++)
-			if (!sc_same_value(e->when[w].ent, sc_value_of(sc, cell, e->when[w].ent), e->when[w].v.raw))
-				goto next;
+		if (!rule_applies(sc, cell, e))
+			continue;
 		applied++;
-		if (e->outcome[0] && strcmp(e->outcome, outcome)) {
-			snprintf(msg, sizeof msg, "expected outcome %s, got %s (rule at line %u)", e->outcome, outcome, e->line);
-			ok = 0;
-		} else if (e->stall_cause[0]) {
-			enum stall_cause want;
-			int found = !strcmp(e->stall_cause, "none") ? !found_causes
-			            : stall_cause_parse(e->stall_cause, &want) == 0 && (found_causes & STALL_CAUSE_BIT(want));
-
-			if (!found) {
-				char got[128];
-
-				stall_cause_set_format(found_causes, got, sizeof got);
-				snprintf(msg, sizeof msg, "expected stall cause %s, the analysis found %s (rule at line %u)",
-				         e->stall_cause, found_causes ? got : "none", e->line);
-				ok = 0;
-			}
-		}
-		if (ok && e->ended_by[0] && strcmp(e->ended_by, ended_by)) {
-			snprintf(msg, sizeof msg, "expected the run to end by %s, it ended by %s (rule at line %u)",
-			         e->ended_by, ended_by, e->line);
-			ok = 0;
-		}
-		if (!ok) {
+		if (!rule_holds(e, outcome, found_causes, ended_by, msg, sizeof msg)) {
 			if (!*failed)
 				snprintf(why, whylen, "%s", msg);
 			(*failed)++;
 		}
-next:;
 	}
 	return applied;
+}
+
+int scenario_name_index(const char *const *names, const char *s)
+{
+	for (int i = 0; s && names[i]; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return -1;
 }

@@ -12,6 +12,29 @@ static const char *const top_keys[] = {
 };
 static const char *const sections[] = { "target", "server", "client", "capture", "detect", "baseline", NULL };
 
+static const struct scenario_word_doc top_docs[] = {
+	{ "name", "string", "required: names the results folder; letters, digits, '.', '_' and '-', at most 127 characters", NULL, NULL },
+	{ "description", "string", "what the scenario is for, at most 511 characters (default: none)", NULL, NULL },
+	{ "target", "section", "where the echo server runs: the target.* keys below", NULL, NULL },
+	{ "server", "section", "echod (or lwip-echod): the server.* keys below", NULL, NULL },
+	{ "client", "section", "tcpecho: the client.* keys below", NULL, NULL },
+	{ "capture", "section", "the capture of each cell: the capture.* keys below", NULL, NULL },
+	{ "detect", "section", "stall and deadlock detection: the detect.* keys below", NULL, NULL },
+	{ "baseline", "section", "iperf measurements before the cells: the baseline.* keys below", NULL, NULL },
+	{ "matrix", "mapping", "dotted keys to lists of values: one cell per combination, the first key varying slowest (default: one cell)", NULL, NULL },
+	{ "repeat", "integer", "runs of each cell, 1 to 1000 (default 1); ids end in _r1, _r2 ...", NULL, NULL },
+	{ "expect", "list", "expectation rules, each a mapping of the expect fields below", NULL, NULL },
+	{ "timeout", "duration", "see the key timeout below", NULL, NULL },
+};
+_Static_assert(sizeof top_docs / sizeof top_docs[0] == sizeof top_keys / sizeof top_keys[0] - 1,
+               "every top-level key is documented");
+
+size_t scenario_top_docs(const struct scenario_word_doc **docs)
+{
+	*docs = top_docs;
+	return sizeof top_docs / sizeof top_docs[0];
+}
+
 /* A scalar value for key path at node v: checked, stored in sc->params. */
 static void set_param(struct scenario *sc, const char *path, const yaml_node_t *k, const yaml_node_t *v,
                       const char *const *siblings, size_t nsib)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "fuzz.h"
 #include "scenario.h"
 
@@ -27,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)scenario_cell_value(sc, &sc->cells[i], "client.payload");
 			(void)scenario_cell_matches(sc, &sc->cells[i], "client.mode=blocking,client.payload=64K",
 			                            err, sizeof err);
-			(void)scenario_check(sc, &sc->cells[i], "deadlock", STALL_CAUSE_BIT(STALL_PROBE_DEADLOCK), "detector",
-			                     &failed, why, sizeof why);
+			(void)scenario_check(sc, &sc->cells[i], CLIENT_DEADLOCK, STALL_CAUSE_BIT(STALL_PROBE_DEADLOCK),
+			                     CLIENT_END_DETECTOR, &failed, why, sizeof why);
 		}
 	}
 	scenario_free(sc);
