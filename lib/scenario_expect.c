@@ -114,6 +114,8 @@ static void load_when(struct scenario *sc, yaml_document_t *doc, struct scenario
 		char path[200];
 		void *nw;
 
+		if (is_merge_key(wk))
+			continue; /* sc_check_merge_keys says so */
 		if (ei < 0) {
 			sc_error(sc, LINE(wk), COL(wk), "expect: when: %s: unknown key%s", wn,
 			          sc_suggest(wn, keys, SC_NSCHEMA, sug));
@@ -156,6 +158,8 @@ static void load_rule(struct scenario *sc, yaml_document_t *doc, struct scenario
 		yaml_node_t *k = yaml_document_get_node(doc, p->key), *val = yaml_document_get_node(doc, p->value);
 		const char *kn = k->type == YAML_SCALAR_NODE ? scalar(k) : "?";
 
+		if (is_merge_key(k))
+			continue; /* sc_check_merge_keys says so */
 		if (!strcmp(kn, "outcome")) {
 			load_word(sc, &e->outcome, D_OUTCOME, val);
 			asked++;

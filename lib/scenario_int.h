@@ -43,6 +43,8 @@ size_t sc_edit_distance(const char *a, const char *b);
 const char *sc_suggest(const char *word, const char *const *cands, size_t n, char *buf);
 /* What a value of e looks like, for "expected ...". */
 const char *sc_type_expect(const struct schema_ent *e, char *buf, size_t len);
+/* v as a scenario writes it: 100ms, 24h, 64K. */
+const char *sc_format_value(const struct schema_ent *e, uint64_t v, char *buf, size_t len);
 int sc_enum_index(const char *const *v, const char *s);
 int sc_parse_value(const struct schema_ent *e, const char *s, uint64_t *out, char *cause, size_t len);
 int sc_same_value(int ent, const char *a, const char *b);
@@ -53,6 +55,8 @@ void sc_error(struct scenario *sc, unsigned line, unsigned col, const char *fmt,
 int sc_check_value(struct scenario *sc, const struct schema_ent *e, const char *path,
                    const char *s, unsigned line, unsigned col);
 void sc_check_duplicate_keys(struct scenario *sc, yaml_document_t *doc);
+/* YAML merge keys (<<: *base) anywhere: an error each (the loaders skip them). */
+void sc_check_merge_keys(struct scenario *sc, yaml_document_t *doc);
 
 /* --- scenario_load.c --- */
 void sc_load_root(struct scenario *sc, yaml_document_t *doc, yaml_node_t *root);
@@ -96,6 +100,12 @@ static inline const char *node_kind(const yaml_node_t *n)
 	case YAML_MAPPING_NODE: return "a mapping";
 	default: return "nothing";
 	}
+}
+
+/* A YAML merge key (<<), plain: libyaml does not merge it. */
+static inline int is_merge_key(const yaml_node_t *k)
+{
+	return k->type == YAML_SCALAR_NODE && k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !strcmp(scalar(k), "<<");
 }
 
 /* strdup that records a failure in sc (scenario_load then returns NULL). */

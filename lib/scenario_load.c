@@ -101,6 +101,8 @@ static void load_section(struct scenario *sc, yaml_document_t *doc, const char *
 			sc_error(sc, LINE(k), COL(k), "%s: keys must be plain words", sec);
 			continue;
 		}
+		if (is_merge_key(k))
+			continue; /* sc_check_merge_keys says so */
 		snprintf(path, sizeof path, "%s.%s", sec, scalar(k));
 		if (v->type == YAML_MAPPING_NODE && has_children(path)) {
 			/* "iperf2: { port: 5001 }": the switch is on, its settings below. */
@@ -179,102 +181,192 @@ static void check_axis_duplicates(struct scenario *sc, const struct scenario_axi
 	free(v);
 }
 
+/* The values of list av for axis ax (key, entry ei): each checked; those
+ * that pass are kept. Returns -1 when out of memory. */
+static int load_axis_values(struct scenario *sc, yaml_document_t *doc, struct scenario_axis *ax, const char *key,
+                            yaml_node_t *av)
+{
+	const struct schema_ent *e = &sc_schema[ax->ent];
+	char path[200], exp[160];
+
+	snprintf(path, sizeof path, "matrix: %s", key);
+	for (yaml_node_item_t *it = av->data.sequence.items.start; it < av->data.sequence.items.top; it++) {
+		yaml_node_t *val = yaml_document_get_node(doc, *it);
+		struct scenario_value *vv = &ax->values[ax->n];
+
+		if (val->type != YAML_SCALAR_NODE || is_null_scalar(val)) {
+			sc_error(sc, LINE(val), COL(val), "%s: expected %s, found %s", path,
+			         sc_type_expect(e, exp, sizeof exp), node_kind(val));
+			continue;
+		}
+		if (sc_check_value(sc, e, path, scalar(val), LINE(val), COL(val)) < 0)
+			continue;
+		vv->raw = xstrdup(sc, scalar(val));
+		if (!vv->raw)
+			return -1;
+		vv->line = LINE(val);
+		vv->column = COL(val);
+		ax->n++;
+	}
+	return 0;
+}
+
+/* The entry of matrix key ak, or -1 (with the error when it is not one). */
+static int axis_entry(struct scenario *sc, const yaml_node_t *ak, const yaml_node_t *av)
+{
+	const char *keys[SC_NSCHEMA + 1], *key = scalar(ak);
+	char sug[96];
+	int ei = sc_find_ent(key);
+
+	if (ei < 0) {
+		for (size_t i = 0; i < SC_NSCHEMA; i++)
+			keys[i] = sc_schema[i].key;
+		keys[SC_NSCHEMA] = NULL;
+		sc_error(sc, LINE(ak), COL(ak), "matrix: %s: unknown key%s", key, sc_suggest(key, keys, SC_NSCHEMA, sug));
+		return -1;
+	}
+	for (size_t i = 0; i < sc->naxes; i++)
+		if (sc->axes[i].ent == ei)
+			return -1; /* a key given twice: sc_check_duplicate_keys says so */
+	if (av->type != YAML_SEQUENCE_NODE) {
+		sc_error(sc, LINE(av), COL(av), "matrix: %s: expected a list of values ([a, b]), found %s",
+		         key, node_kind(av));
+		return -1;
+	}
+	if (av->data.sequence.items.start == av->data.sequence.items.top) {
+		sc_error(sc, LINE(av), COL(av), "matrix: %s: empty list; give at least one value", key);
+		return -1;
+	}
+	return ei;
+}
+
+/* One axis: key ak, list av. Returns -1 when out of memory. */
+static int load_axis(struct scenario *sc, yaml_document_t *doc, yaml_node_t *ak, yaml_node_t *av)
+{
+	struct scenario_axis *ax, *v;
+	size_t nitems;
+	int ei;
+
+	if (ak->type != YAML_SCALAR_NODE) {
+		sc_error(sc, LINE(ak), COL(ak), "matrix: keys must be dotted names like client.payload");
+		return 0;
+	}
+	if (is_merge_key(ak) || (ei = axis_entry(sc, ak, av)) < 0)
+		return 0; /* merge keys: sc_check_merge_keys says so */
+	nitems = (size_t)(av->data.sequence.items.top - av->data.sequence.items.start);
+	v = realloc(sc->axes, (sc->naxes + 1) * sizeof *v);
+	if (!v)
+		return -1;
+	sc->axes = v;
+	ax = &v[sc->naxes];
+	memset(ax, 0, sizeof *ax);
+	ax->values = calloc(nitems, sizeof *ax->values);
+	if (!ax->values)
+		return -1;
+	sc->naxes++;
+	ax->ent = ei;
+	ax->line = LINE(ak);
+	ax->column = COL(ak);
+	if (load_axis_values(sc, doc, ax, scalar(ak), av) < 0)
+		return -1;
+	check_axis_duplicates(sc, ax);
+	return 0;
+}
+
 static void load_matrix(struct scenario *sc, yaml_document_t *doc, yaml_node_t *k, yaml_node_t *m)
 {
-	const char *keys[SC_NSCHEMA + 1];
-	char sug[96];
-
-	for (size_t i = 0; i < SC_NSCHEMA; i++)
-		keys[i] = sc_schema[i].key;
-	keys[SC_NSCHEMA] = NULL;
 	if (m->type != YAML_MAPPING_NODE) {
 		sc_error(sc, LINE(m), COL(m), "matrix: expected a mapping of dotted keys to lists "
-		          "(client.payload: [60000, 120000]), found %s", node_kind(m));
+		         "(client.payload: [60000, 120000]), found %s", node_kind(m));
 		return;
 	}
 	if (m->data.mapping.pairs.start == m->data.mapping.pairs.top) {
 		sc_error(sc, LINE(k), COL(k), "matrix: empty; give at least one key with a list of values, or remove it");
 		return;
 	}
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-		yaml_node_t *ak = yaml_document_get_node(doc, p->key), *av = yaml_document_get_node(doc, p->value);
-		struct scenario_axis *ax, *v;
-		const char *key;
-		size_t nitems;
-		int ei;
-
-		if (ak->type != YAML_SCALAR_NODE) {
-			sc_error(sc, LINE(ak), COL(ak), "matrix: keys must be dotted names like client.payload");
-			continue;
-		}
-		key = scalar(ak);
-		ei = sc_find_ent(key);
-		if (ei < 0) {
-			sc_error(sc, LINE(ak), COL(ak), "matrix: %s: unknown key%s", key,
-			          sc_suggest(key, keys, SC_NSCHEMA, sug));
-			continue;
-		}
-		for (size_t i = 0; i < sc->naxes; i++)
-			if (sc->axes[i].ent == ei)
-				ei = -1; /* a key given twice: sc_check_duplicate_keys says so */
-		if (ei < 0)
-			continue;
-		if (av->type != YAML_SEQUENCE_NODE) {
-			sc_error(sc, LINE(av), COL(av), "matrix: %s: expected a list of values ([a, b]), found %s",
-			          key, node_kind(av));
-			continue;
-		}
-		nitems = (size_t)(av->data.sequence.items.top - av->data.sequence.items.start);
-		if (!nitems) {
-			sc_error(sc, LINE(av), COL(av), "matrix: %s: empty list; give at least one value", key);
-			continue;
-		}
-		v = realloc(sc->axes, (sc->naxes + 1) * sizeof *v);
-		if (!v) {
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++)
+		if (load_axis(sc, doc, yaml_document_get_node(doc, p->key), yaml_document_get_node(doc, p->value)) < 0) {
 			sc->oom = 1;
 			return;
 		}
-		sc->axes = v;
-		ax = &v[sc->naxes];
-		memset(ax, 0, sizeof *ax);
-		ax->values = calloc(nitems, sizeof *ax->values);
-		if (!ax->values) {
-			sc->oom = 1;
+}
+
+/* name or description: a string that fits; a name only of what a path may hold. */
+static void load_text(struct scenario *sc, const char *kn, const yaml_node_t *v)
+{
+	char *dst = kn[0] == 'n' ? sc->name : sc->description;
+	size_t len = kn[0] == 'n' ? sizeof sc->name : sizeof sc->description;
+
+	if (v->type != YAML_SCALAR_NODE || is_null_scalar(v)) {
+		sc_error(sc, LINE(v), COL(v), "%s: expected a string, found %s", kn,
+		         is_null_scalar(v) ? "nothing" : node_kind(v));
+		return;
+	}
+	if (strlen(scalar(v)) >= len) {
+		sc_error(sc, LINE(v), COL(v), "%s: %zu characters, longer than the %zu allowed", kn, strlen(scalar(v)),
+		         len - 1);
+		return;
+	}
+	snprintf(dst, len, "%s", scalar(v));
+	if (dst != sc->name)
+		return;
+	for (const char *c = dst; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("._-", *c)) {
+			sc_error(sc, LINE(v), COL(v), "name: '%s' is used in result paths: "
+			         "use letters, digits, '.', '_' and '-' only", dst);
 			return;
 		}
-		sc->naxes++;
-		ax->ent = ei;
-		ax->line = LINE(ak);
-		ax->column = COL(ak);
-		for (yaml_node_item_t *it = av->data.sequence.items.start; it < av->data.sequence.items.top; it++) {
-			yaml_node_t *val = yaml_document_get_node(doc, *it);
-			char path[200];
-			struct scenario_value *vv = &ax->values[ax->n];
+}
 
-			snprintf(path, sizeof path, "matrix: %s", key);
-			if (val->type != YAML_SCALAR_NODE || is_null_scalar(val)) {
-				char exp[160];
+static void load_repeat(struct scenario *sc, const yaml_node_t *v)
+{
+	uint64_t r;
+	char cause[128];
 
-				sc_error(sc, LINE(val), COL(val), "%s: expected %s, found %s", path,
-				          sc_type_expect(&sc_schema[ei], exp, sizeof exp), node_kind(val));
-				continue;
-			}
-			if (sc_check_value(sc, &sc_schema[ei], path, scalar(val), LINE(val), COL(val)) < 0)
-				continue;
-			vv->raw = xstrdup(sc, scalar(val));
-			if (!vv->raw)
-				return;
-			vv->line = LINE(val);
-			vv->column = COL(val);
-			ax->n++;
+	if (v->type != YAML_SCALAR_NODE || units_parse_uint(scalar(v), 1, 1000, &r, cause, sizeof cause) < 0) {
+		sc_error(sc, LINE(v), COL(v), "repeat: expected a whole number from 1 to 1000, found %s%s%s",
+		         v->type == YAML_SCALAR_NODE ? "'" : node_kind(v),
+		         v->type == YAML_SCALAR_NODE ? scalar(v) : "", v->type == YAML_SCALAR_NODE ? "'" : "");
+		return;
+	}
+	sc->repeat = (unsigned)r;
+}
+
+/* One top-level key k with its value v. */
+static void load_top(struct scenario *sc, yaml_document_t *doc, yaml_node_t *k, yaml_node_t *v)
+{
+	const char *kn = scalar(k);
+	char sug[96];
+
+	if (!strcmp(kn, "name") || !strcmp(kn, "description")) {
+		load_text(sc, kn, v);
+	} else if (!strcmp(kn, "repeat")) {
+		load_repeat(sc, v);
+	} else if (!strcmp(kn, "timeout")) {
+		set_param(sc, "timeout", k, v, top_keys, 99);
+	} else if (!strcmp(kn, "matrix")) {
+		if (!sc->matrix_line) {
+			sc->matrix_line = LINE(k);
+			sc->matrix_column = COL(k);
 		}
-		check_axis_duplicates(sc, ax);
+		load_matrix(sc, doc, k, v);
+	} else if (!strcmp(kn, "expect")) {
+		sc_load_expect(sc, doc, v);
+	} else if (sc_enum_index(sections, kn) >= 0) {
+		if (!strcmp(kn, "server") && !sc->has_server_section) {
+			sc->has_server_section = 1;
+			sc->server_line = LINE(k);
+			sc->server_column = COL(k);
+		}
+		load_section(sc, doc, kn, v);
+	} else {
+		sc_error(sc, LINE(k), COL(k), "%s: unknown key%s", kn, sc_suggest(kn, top_keys, 99, sug));
 	}
 }
 
 void sc_load_root(struct scenario *sc, yaml_document_t *doc, yaml_node_t *root)
 {
-	char sug[96];
+	int named = 0;
 
 	if (!root) {
 		sc_error(sc, 1, 1, "empty scenario: expected a mapping with name, target, server, client ...");
@@ -282,75 +374,26 @@ void sc_load_root(struct scenario *sc, yaml_document_t *doc, yaml_node_t *root)
 	}
 	if (root->type != YAML_MAPPING_NODE) {
 		sc_error(sc, LINE(root), COL(root), "expected a mapping with name, target, server, client ..., found %s",
-		          node_kind(root));
+		         node_kind(root));
 		return;
 	}
 	sc_check_duplicate_keys(sc, doc);
+	sc_check_merge_keys(sc, doc);
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key), *v = yaml_document_get_node(doc, p->value);
-		const char *kn;
 
 		if (k->type != YAML_SCALAR_NODE) {
 			sc_error(sc, LINE(k), COL(k), "keys must be plain words");
 			continue;
 		}
-		kn = scalar(k);
-		if (!strcmp(kn, "name") || !strcmp(kn, "description")) {
-			char *dst = kn[0] == 'n' ? sc->name : sc->description;
-			size_t len = kn[0] == 'n' ? sizeof sc->name : sizeof sc->description;
-
-			if (v->type != YAML_SCALAR_NODE || is_null_scalar(v)) {
-				sc_error(sc, LINE(v), COL(v), "%s: expected a string, found %s", kn,
-				          is_null_scalar(v) ? "nothing" : node_kind(v));
-				continue;
-			}
-			if (strlen(scalar(v)) >= len) {
-				sc_error(sc, LINE(v), COL(v), "%s: longer than %zu characters", kn, len - 1);
-				continue;
-			}
-			snprintf(dst, len, "%s", scalar(v));
-			if (dst == sc->name) {
-				for (const char *c = dst; *c; c++)
-					if (!isalnum((unsigned char)*c) && !strchr("._-", *c)) {
-						sc_error(sc, LINE(v), COL(v), "name: '%s' is used in result paths: "
-						          "use letters, digits, '.', '_' and '-' only", dst);
-						break;
-					}
-			}
-		} else if (!strcmp(kn, "repeat")) {
-			uint64_t r;
-			char cause[128];
-
-			if (v->type != YAML_SCALAR_NODE || units_parse_uint(scalar(v), 1, 1000, &r, cause, sizeof cause) < 0) {
-				sc_error(sc, LINE(v), COL(v), "repeat: expected a whole number from 1 to 1000, found %s%s%s",
-				          v->type == YAML_SCALAR_NODE ? "'" : node_kind(v),
-				          v->type == YAML_SCALAR_NODE ? scalar(v) : "", v->type == YAML_SCALAR_NODE ? "'" : "");
-				continue;
-			}
-			sc->repeat = (unsigned)r;
-		} else if (!strcmp(kn, "timeout")) {
-			set_param(sc, "timeout", k, v, top_keys, 99);
-		} else if (!strcmp(kn, "matrix")) {
-			if (!sc->matrix_line) {
-				sc->matrix_line = LINE(k);
-				sc->matrix_column = COL(k);
-			}
-			load_matrix(sc, doc, k, v);
-		} else if (!strcmp(kn, "expect")) {
-			sc_load_expect(sc, doc, v);
-		} else if (sc_enum_index(sections, kn) >= 0) {
-			if (!strcmp(kn, "server") && !sc->has_server_section) {
-				sc->has_server_section = 1;
-				sc->server_line = LINE(k);
-				sc->server_column = COL(k);
-			}
-			load_section(sc, doc, kn, v);
-		} else {
-			sc_error(sc, LINE(k), COL(k), "%s: unknown key%s", kn, sc_suggest(kn, top_keys, 99, sug));
-		}
+		if (is_merge_key(k))
+			continue; /* sc_check_merge_keys says so */
+		named |= !strcmp(scalar(k), "name");
+		load_top(sc, doc, k, v);
 		if (sc->oom)
 			return;
 	}
-	if (!sc->name[0])
+	/* A name given but refused has its error already. */
+	if (!named)
 		sc_error(sc, 1, 1, "name: missing; every scenario needs a name (it names the results folder)");
 }

@@ -195,15 +195,39 @@ int sc_enum_index(const char *const *v, const char *s)
 	return -1;
 }
 
-/* "out of range: 0 (not set), or [min, max]" for a ZERO_OK entry's value. */
-static int zero_or_range(const struct schema_ent *e, uint64_t v, char *cause, size_t len)
+/* v as a scenario would write it: a duration in the largest unit that
+ * divides it (100ms, 24h), a size in T, G, M or K when whole (64K), else
+ * the number. */
+const char *sc_format_value(const struct schema_ent *e, uint64_t v, char *buf, size_t len)
 {
-	const char *unit = e->type == T_DUR ? "us" : "";
+	struct unit { const char *name; uint64_t mult; };
+	static const struct unit dur[] = {
+		{ "h", 3600 * SEC }, { "m", 60 * SEC }, { "s", SEC }, { "ms", SEC / 1000 }, { "us", 1 },
+	}, size[] = {
+		{ "T", 1ull << 40 }, { "G", 1ull << 30 }, { "M", 1ull << 20 }, { "K", 1ull << 10 }, { "", 1 },
+	};
+	const struct unit *u = e->type == T_DUR ? dur : e->type == T_SIZE ? size : NULL;
 
-	if (v == 0 || (v >= e->min && v <= e->max))
+	for (size_t i = 0; u && v && i < 5; i++)
+		if (v % u[i].mult == 0) {
+			snprintf(buf, len, "%llu%s", (unsigned long long)(v / u[i].mult), u[i].name);
+			return buf;
+		}
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+/* Whether v lies in e's range: "out of range [min, max]", or for a ZERO_OK
+ * entry "out of range: 0 (not set), or [min, max]", in the units a
+ * scenario writes. */
+static int check_range(const struct schema_ent *e, uint64_t v, char *cause, size_t len)
+{
+	char lo[32], hi[32];
+
+	if ((v == 0 && (e->flags & ZERO_OK)) || (v >= e->min && v <= e->max))
 		return 0;
-	snprintf(cause, len, "out of range: 0 (not set), or [%llu%s, %llu%s]", (unsigned long long)e->min, unit,
-	         (unsigned long long)e->max, unit);
+	snprintf(cause, len, "out of range%s[%s, %s]", e->flags & ZERO_OK ? ": 0 (not set), or " : " ",
+	         sc_format_value(e, e->min, lo, sizeof lo), sc_format_value(e, e->max, hi, sizeof hi));
 	return -1;
 }
 
@@ -213,21 +237,21 @@ static int zero_or_range(const struct schema_ent *e, uint64_t v, char *cause, si
 int sc_parse_value(const struct schema_ent *e, const char *s, uint64_t *out, char *cause,
                        size_t len)
 {
-	uint64_t lo = e->flags & ZERO_OK ? 0 : e->min, v;
+	uint64_t v;
 	struct sockopt_req ka;
 	size_t maxlen;
 	int b, i;
 
 	switch (e->type) {
 	case T_SIZE:
-		if (units_parse_size(s, lo, e->max, &v, cause, len) < 0 || zero_or_range(e, v, cause, len) < 0)
+		if (units_parse_size(s, 0, UINT64_MAX, &v, cause, len) < 0 || check_range(e, v, cause, len) < 0)
 			return -1;
 		*out = v;
 		return 0;
 	case T_RATE:
 		return units_parse_rate(s, e->max, out, cause, len);
 	case T_DUR:
-		if (units_parse_duration(s, SEC, lo, e->max, &v, cause, len) < 0 || zero_or_range(e, v, cause, len) < 0)
+		if (units_parse_duration(s, SEC, 0, UINT64_MAX, &v, cause, len) < 0 || check_range(e, v, cause, len) < 0)
 			return -1;
 		if ((e->flags & WHOLE_SEC) && v % SEC) {
 			snprintf(cause, len, "not a whole number of seconds");
@@ -236,7 +260,7 @@ int sc_parse_value(const struct schema_ent *e, const char *s, uint64_t *out, cha
 		*out = v;
 		return 0;
 	case T_INT:
-		if (units_parse_uint(s, lo, e->max, &v, cause, len) < 0 || zero_or_range(e, v, cause, len) < 0)
+		if (units_parse_uint(s, 0, UINT64_MAX, &v, cause, len) < 0 || check_range(e, v, cause, len) < 0)
 			return -1;
 		*out = v;
 		return 0;

@@ -184,25 +184,137 @@ out:
 	free(keys);
 }
 
+void sc_check_merge_keys(struct scenario *sc, yaml_document_t *doc)
+{
+	for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(doc, p->key);
+
+			if (k && is_merge_key(k))
+				sc_error(sc, LINE(k), COL(k), "YAML merge keys (<<) are not supported: write the keys out");
+		}
+	}
+}
+
 static void syntax_error(struct scenario *sc, yaml_parser_t *parser, const unsigned char *buf, size_t len)
 {
 	unsigned line = (unsigned)parser->problem_mark.line + 1, col = (unsigned)parser->problem_mark.column + 1;
 	size_t off = parser->problem_mark.index;
-	int tab = off < len && buf[off] == '\t';
 
 	sc_error(sc, line, col, "YAML syntax: %s%s%s%s", parser->problem ? parser->problem : "error",
 	          parser->context ? " (" : "", parser->context ? parser->context : "", parser->context ? ")" : "");
-	if (tab)
+	if (off < len && buf[off] == '\t')
 		sc_error(sc, line, col, "a tab character: YAML indents with spaces only");
+	if (off < len && buf[off] == ':')
+		sc_error(sc, line, col, "a value that starts with ':' must be quoted, e.g. host: \"::1\"");
+}
+
+/* libyaml stops reading at a NUL byte and reports the start of the input:
+ * find the first one here. Returns 1 (and the error at its line:column,
+ * columns counted in characters as libyaml counts them) or 0. */
+static int nul_byte(struct scenario *sc, const unsigned char *buf, size_t len)
+{
+	unsigned line = 1, col = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		if (!buf[i]) {
+			sc_error(sc, line, col, "NUL byte at %u:%u: a scenario is text; remove it", line, col);
+			return 1;
+		}
+		if (buf[i] == '\n') {
+			line++;
+			col = 1;
+		} else if ((buf[i] & 0xC0) != 0x80) {
+			col++; /* not a UTF-8 continuation byte: a new character */
+		}
+	}
+	return 0;
+}
+
+/* A second document would be silently ignored: say where it starts. */
+static void second_document(struct scenario *sc, yaml_parser_t *parser, const unsigned char *buf, size_t len)
+{
+	yaml_event_t ev;
+
+	if (!yaml_parser_parse(parser, &ev)) {
+		if (parser->error == YAML_MEMORY_ERROR)
+			sc->oom = 1;
+		else
+			syntax_error(sc, parser, buf, len);
+		return;
+	}
+	if (ev.type == YAML_DOCUMENT_START_EVENT)
+		sc_error(sc, (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1,
+		         "a scenario is one YAML document; a second starts at %u:%u",
+		         (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1);
+	yaml_event_delete(&ev);
+}
+
+/* The cells of a scenario without errors so far, and each cell's checks. */
+static void expand_and_check(struct scenario *sc)
+{
+	size_t n = 0;
+
+	if (sc->oom || sc_bound_cells(sc, &n) < 0 || sc->nerrors || sc_expand(sc, n) < 0)
+		return;
+	sc_check_ids(sc);
+	/* A cell's repeats share its configuration: check the first. */
+	for (size_t i = 0; i < sc->ncells && !sc->oom; i++)
+		if (sc->cells[i].repeat == 1)
+			sc_check_cell(sc, &sc->cells[i]);
+}
+
+/* buf (len bytes) through libyaml into sc: the document, then the cells. */
+static void parse_scenario(struct scenario *sc, const unsigned char *buf, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+
+	if (!yaml_parser_initialize(&parser)) {
+		sc->oom = 1;
+		return;
+	}
+	yaml_parser_set_input_string(&parser, buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		if (parser.error == YAML_MEMORY_ERROR)
+			sc->oom = 1;
+		else
+			syntax_error(sc, &parser, buf, len);
+		yaml_parser_delete(&parser);
+		return;
+	}
+	root = yaml_document_get_root_node(&doc);
+	sc_load_root(sc, &doc, root);
+	yaml_document_delete(&doc);
+	if (root && !sc->oom)
+		second_document(sc, &parser, buf, len);
+	yaml_parser_delete(&parser);
+	expand_and_check(sc);
+}
+
+static struct scenario *new_scenario(const char *path)
+{
+	struct scenario *sc = calloc(1, sizeof *sc);
+
+	if (!sc || !(sc->params = calloc(SC_NSCHEMA, sizeof *sc->params))) {
+		free(sc);
+		return NULL;
+	}
+	for (size_t i = 0; i < SC_NSCHEMA; i++)
+		sc->params[i].ent = (int)i;
+	snprintf(sc->path, sizeof sc->path, "%s", path);
+	sc->repeat = 1;
+	return sc;
 }
 
 struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 {
 	struct scenario *sc;
-	yaml_parser_t parser;
-	yaml_document_t doc;
 	unsigned char *buf;
-	size_t len = 0, n = 0;
+	size_t len = 0;
 
 	buf = (unsigned char *)fs_read_file(path, 16u << 20, &len);
 	if (!buf) {
@@ -214,62 +326,11 @@ struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	sc = calloc(1, sizeof *sc);
-	if (!sc || !(sc->params = calloc(SC_NSCHEMA, sizeof *sc->params))) {
-		free(sc);
-		free(buf);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return NULL;
-	}
-	for (size_t i = 0; i < SC_NSCHEMA; i++)
-		sc->params[i].ent = (int)i;
-	snprintf(sc->path, sizeof sc->path, "%s", path);
-	sc->repeat = 1;
-	if (!yaml_parser_initialize(&parser)) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		free(buf);
-		scenario_free(sc);
-		return NULL;
-	}
-	yaml_parser_set_input_string(&parser, buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		if (parser.error == YAML_MEMORY_ERROR)
-			sc->oom = 1;
-		else
-			syntax_error(sc, &parser, buf, len);
-	} else {
-		yaml_node_t *root = yaml_document_get_root_node(&doc);
-
-		sc_load_root(sc, &doc, root);
-		yaml_document_delete(&doc);
-		if (root && !sc->oom) {
-			/* A second document would be silently ignored: say where it starts. */
-			yaml_event_t ev;
-
-			if (!yaml_parser_parse(&parser, &ev)) {
-				if (parser.error == YAML_MEMORY_ERROR)
-					sc->oom = 1;
-				else
-					syntax_error(sc, &parser, buf, len);
-			} else {
-				if (ev.type == YAML_DOCUMENT_START_EVENT)
-					sc_error(sc, (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1,
-					          "a scenario is one YAML document; a second starts at %u:%u",
-					          (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1);
-				yaml_event_delete(&ev);
-			}
-		}
-		if (!sc->oom && sc_bound_cells(sc, &n) == 0 && !sc->nerrors && sc_expand(sc, n) == 0) {
-			sc_check_ids(sc);
-			/* A cell's repeats share its configuration: check the first. */
-			for (size_t i = 0; i < sc->ncells && !sc->oom; i++)
-				if (sc->cells[i].repeat == 1)
-					sc_check_cell(sc, &sc->cells[i]);
-		}
-	}
-	yaml_parser_delete(&parser);
+	sc = new_scenario(path);
+	if (sc && !nul_byte(sc, buf, len))
+		parse_scenario(sc, buf, len);
 	free(buf);
-	if (sc->oom) {
+	if (!sc || sc->oom) {
 		snprintf(err, errlen, "%s: out of memory while loading the scenario", path);
 		scenario_free(sc);
 		return NULL;
