@@ -13,7 +13,7 @@ static const char *const expect_keys[] = { "when", "outcome", "stall_cause", "en
 static const struct scenario_word_doc expect_docs[] = {
 	{ "when", "mapping", "the cells the rule applies to: dotted keys to one value each, all must hold (no when: every cell)", NULL, NULL },
 	{ "outcome", "one of", "the client's outcome", client_outcome_names, NULL },
-	{ "stall_cause", "one of", "a cause the capture's analysis found, or none: no stall at all", stall_cause_names, "none" },
+	{ "stall_cause", "one of", "a cause the capture's analysis found (none: no stall at all)", stall_cause_names, "none" },
 	{ "ended_by", "one of", "what ended the client's run", client_end_names, NULL },
 };
 #define D_OUTCOME (&expect_docs[1])

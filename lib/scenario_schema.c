@@ -38,7 +38,7 @@ const struct schema_ent sc_schema[SC_NSCHEMA] = {
 	{ "server.app_buf", T_SIZE, "8192", "blocking mode: bytes per recv(); lwip target: its largest write (at most 65535)", NULL, OPTLIM_APP_BUF_MIN, OPTLIM_APP_BUF_MAX, F(server.app_buf), 0 },
 	{ "server.sndbuf", T_SIZE, "0", "SO_SNDBUF of echod's listening socket (0: kernel default)", NULL, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, F(server.sndbuf), ZERO_OK },
 	{ "server.rcvbuf", T_SIZE, "0", "SO_RCVBUF of echod's listening socket (0: kernel default)", NULL, OPTLIM_SOCKBUF_MIN, OPTLIM_SOCKBUF_MAX, F(server.rcvbuf), ZERO_OK },
-	{ "server.out_cap", T_SIZE, "64K", "event modes: pending echo per connection before reading pauses", NULL, OPTLIM_OUT_CAP_MIN, OPTLIM_OUT_CAP_MAX, F(server.out_cap), 0 },
+	{ "server.out_cap", T_SIZE, "64K", "event modes: pending echo per connection before reading pauses; a run gives echod --out-cap with this value (echod run by hand defaults to 256K)", NULL, OPTLIM_OUT_CAP_MIN, OPTLIM_OUT_CAP_MAX, F(server.out_cap), 0 },
 	{ "server.rate", T_SIZE, "8K", "slow mode: bytes read per second", NULL, OPTLIM_RATE_MIN, OPTLIM_RATE_MAX, F(server.rate), 0 },
 	{ "server.stall_for", T_DUR, "0", "stall mode: start echoing after this long (0: never)", NULL, OPTLIM_STALL_FOR_MIN, OPTLIM_STALL_FOR_MAX, F(server.stall_for_us), ZERO_OK },
 	{ "server.keepalive", T_KA, "", "lwip target: lwip-echod's SO_KEEPALIVE as IDLE[,INTVL[,CNT]] in seconds (e.g. 5,5,3)", NULL, 0, 0, F(server.keepalive), 0 },

@@ -1,4 +1,4 @@
-/* cmd_scenario: probelock validate and probelock list: a scenario's errors, or its cells. */
+/* cmd_scenario: probelock validate, list and keys: a scenario's errors, its cells, what a scenario may hold. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,12 +41,17 @@ int parse_shard(const char *s, unsigned *k, unsigned *n, char *err, size_t errle
 	return 0;
 }
 
+static int is_help(const char *s)
+{
+	return !strcmp(s, "--help") || !strcmp(s, "-h");
+}
+
 int cmd_validate(int argc, char **argv)
 {
 	int rc = 0;
 
 	if (argc < 2 || argv[1][0] == '-') {
-		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		if (argc == 2 && is_help(argv[1])) {
 			printf("usage: probelock validate SCENARIO.yaml...\n\nChecks each scenario: every error with "
 			       "file:line:column, the key, what was expected and what was found.\n"
 			       "Exit 0 all valid, 2 some invalid.\n");
@@ -157,16 +162,58 @@ usage:
 	return 2;
 }
 
+/* The allowed words of a field: "a, b, c". */
+static const char *word_list(const struct scenario_word_doc *d, char *buf, size_t len)
+{
+	const char *w;
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; (w = scenario_word(d, i)) && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", w);
+	return buf;
+}
+
+static void print_words(const struct scenario_word_doc *d, size_t n)
+{
+	char buf[256];
+
+	for (size_t i = 0; i < n; i++) {
+		if (d[i].values)
+			printf("%-24s %-9s %s: %s\n", d[i].key, d[i].type, word_list(&d[i], buf, sizeof buf), d[i].help);
+		else
+			printf("%-24s %-9s %s\n", d[i].key, d[i].type, d[i].help);
+	}
+}
+
 int cmd_keys(int argc, char **argv)
 {
 	const struct scenario_key_doc *docs;
+	const struct scenario_word_doc *words;
 	size_t n = scenario_schema(&docs);
 
-	(void)argv;
+	if (argc == 2 && is_help(argv[1])) {
+		printf("usage: probelock keys\n\nPrints what a scenario may hold: the top-level keys, the fields of an\n"
+		       "expectation rule with their allowed values, and every key of the sections\n"
+		       "and the matrix with its type, default and meaning (scenarios/README.md has\n"
+		       "the same table). The headings go to stderr, so that stdout is one key per\n"
+		       "line, the key first.\n");
+		return 0;
+	}
 	if (argc != 1) {
-		fprintf(stderr, "usage: probelock keys\n");
+		fprintf(stderr, "probelock keys: takes no arguments\nusage: probelock keys\n");
 		return 2;
 	}
+	/* The headings go to stderr: stdout is one key per line, key first. */
+	fflush(stdout);
+	fprintf(stderr, "Top-level keys:\n");
+	print_words(words, scenario_top_docs(&words));
+	fflush(stdout);
+	fprintf(stderr, "\nFields of an expect rule (- when: {...} then at least one of outcome, stall_cause, ended_by):\n");
+	print_words(words, scenario_expect_docs(&words));
+	fflush(stdout);
+	fprintf(stderr, "\nKeys of the sections (target: { kind: netns }) and of the matrix (target.kind: [...]):\n"
+	        "%-24s %-9s %-11s %s\n", "key", "type", "default", "meaning");
 	for (size_t i = 0; i < n; i++)
 		printf("%-24s %-9s %-11s %s\n", docs[i].key, docs[i].type, *docs[i].def ? docs[i].def : "\"\"",
 		       docs[i].help);
