@@ -18,8 +18,8 @@ usage() {
 	fi
 }
 
-CASES=26
-plan $((CASES + 7))
+CASES=28
+plan $((CASES + 7 + 3))
 
 usage "--payload '-5': negative values are not allowed" tcpecho --payload -5 127.0.0.1
 usage "--payload '16Q': unknown size unit 'Q'" tcpecho --payload 16Q 127.0.0.1
@@ -47,6 +47,14 @@ usage "--rate applies to --mode slow only" echod --rate 10K
 usage "--threads '0'" echod --threads 0
 usage "--threads '300'" echod --threads 300
 usage "unexpected argument 'extra'" echod extra
+usage "probelock keys: takes no arguments" probelock keys extra
+usage "usage: probelock validate SCENARIO.yaml" probelock validate
+
+# --help of the scenario subcommands: usage on stdout, exit 0.
+for sub in validate list keys; do
+	timeout 10 "$BIN/probelock" "$sub" --help >"$TMP/out" 2>"$TMP/err"
+	is "$?:$(grep -c "^usage: probelock $sub" "$TMP/out"):$(wc -c <"$TMP/err")" "0:1:0" "probelock $sub --help: usage on stdout, exit 0"
+done
 
 # A refused address: a port that was just free.
 start_echod S --mode event

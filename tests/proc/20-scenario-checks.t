@@ -12,7 +12,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 P="$BIN/probelock"
 BAD=("$ROOT"/tests/scenarios-bad/*.yaml)
 SHIPPED=("$ROOT"/scenarios/*.yaml)
-plan $((2 * ${#BAD[@]} + 36))
+plan $((2 * ${#BAD[@]} + 40))
 
 # 1. The corpus: validate and run --dry-run refuse each file with exit 2 and
 #    its expected file:line:column and message, and create nothing.
@@ -187,4 +187,15 @@ agree "echod stall_threshold" "detect: { stall_threshold: 20ms, sample_interval:
 	"$BIN/echod" --bind 192.0.2.1 --port 0 --monitor
 agree "echod stall_for" "server: { mode: stall, stall_for: 500us }" "server: { mode: stall, stall_for: 1ms }" \
 	"--stall-for 500us" "--stall-for 1ms" "$BIN/echod" --bind 192.0.2.1 --port 0 --mode stall
+# 7. One message per problem: the cause, not its echoes.
+"$P" validate "$ROOT/tests/scenarios-bad/73-name-too-long.yaml" >/dev/null 2>"$TMP/err"
+is "$(grep -c ': name: ' "$TMP/err")" 1 "a name too long: only 'too long' (with the limit), not 'missing' too"
+"$P" validate "$ROOT/tests/scenarios-bad/70-merge-key.yaml" >/dev/null 2>"$TMP/err"
+is "$(grep -c 'unknown key' "$TMP/err"):$(grep -c '<<' "$TMP/err")" "1:1" "a merge key: said once as such, not as server.<< (x-base: stays unknown)"
+"$P" validate "$ROOT/tests/scenarios-bad/26-expect-unknown-outcome.yaml" >/dev/null 2>"$TMP/err"
+is "$(grep -c 'needs at least one' "$TMP/err")" 0 "a rule with a wrong outcome is not also said to ask nothing"
+# keys: the expect fields with the programs' words, and the top-level keys.
+"$P" keys 2>/dev/null | grep -E '^(outcome|stall_cause|ended_by|name|matrix|repeat|expect|timeout) ' >"$TMP/k"
+is "$(grep -c '^outcome .*interrupted' "$TMP/k"):$(grep -c '^stall_cause .*probe_deadlock.*none' "$TMP/k"):$(grep -c '^ended_by .*detector' "$TMP/k"):$(awk '{print $1}' "$TMP/k" | sort -u | wc -l)" \
+	"1:1:1:8" "keys lists the expect fields with their words and the top-level keys"
 done_testing
