@@ -15,6 +15,37 @@ struct fterm {
 	int ent;
 };
 
+/* A term's key and value: a known key, a value that parses for it. */
+static int check_term(struct fterm *t, char *err, size_t errlen)
+{
+	const char *keys[SC_NSCHEMA + 1];
+	char sug[96], cause[160], exp[160];
+	uint64_t v;
+
+	t->ent = sc_find_ent(t->key);
+	if (t->ent < 0) {
+		for (size_t k = 0; k < SC_NSCHEMA; k++)
+			keys[k] = sc_schema[k].key;
+		keys[SC_NSCHEMA] = NULL;
+		snprintf(err, errlen, "--only '%s': unknown key '%s'%s", t->text, t->key,
+		         sc_suggest(t->key, keys, SC_NSCHEMA, sug));
+		return -1;
+	}
+	if (!*t->val) {
+		snprintf(err, errlen, "--only '%s': empty value; give %s=VALUE", t->text, t->key);
+		return -1;
+	}
+	/* A name no enum has is a value no cell has: scenario_filter_check
+	 * lists those this scenario has. */
+	if (sc_schema[t->ent].type != T_ENUM &&
+	    sc_parse_value(&sc_schema[t->ent], t->val, &v, cause, sizeof cause) < 0) {
+		snprintf(err, errlen, "--only '%s': %s: expected %s, found '%s': %s", t->text, t->key,
+		         sc_type_expect(&sc_schema[t->ent], exp, sizeof exp), t->val, cause);
+		return -1;
+	}
+	return 0;
+}
+
 /* Splits filter into terms, in buf (FILTER_MAX bytes) and text (as many):
  * a comma starts a term when the text after it, up to the next comma, has
  * a '='; otherwise it belongs to the value before it ("5s,1s,3"). Then
@@ -69,33 +100,9 @@ static int filter_parse(const char *filter, char *buf, char *text, struct fterm 
 		q += comma + 1 - p;
 		p = comma + 1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const char *keys[SC_NSCHEMA + 1];
-		char sug[96], cause[160], exp[160];
-		uint64_t v;
-
-		t[i].ent = sc_find_ent(t[i].key);
-		if (t[i].ent < 0) {
-			for (size_t k = 0; k < SC_NSCHEMA; k++)
-				keys[k] = sc_schema[k].key;
-			keys[SC_NSCHEMA] = NULL;
-			snprintf(err, errlen, "--only '%s': unknown key '%s'%s", t[i].text, t[i].key,
-			         sc_suggest(t[i].key, keys, SC_NSCHEMA, sug));
+	for (size_t i = 0; i < n; i++)
+		if (check_term(&t[i], err, errlen) < 0)
 			return -1;
-		}
-		if (!*t[i].val) {
-			snprintf(err, errlen, "--only '%s': empty value; give %s=VALUE", t[i].text, t[i].key);
-			return -1;
-		}
-		/* A name no enum has is a value no cell has: scenario_filter_check
-		 * lists those this scenario has. */
-		if (sc_schema[t[i].ent].type != T_ENUM &&
-		    sc_parse_value(&sc_schema[t[i].ent], t[i].val, &v, cause, sizeof cause) < 0) {
-			snprintf(err, errlen, "--only '%s': %s: expected %s, found '%s': %s", t[i].text, t[i].key,
-			         sc_type_expect(&sc_schema[t[i].ent], exp, sizeof exp), t[i].val, cause);
-			return -1;
-		}
-	}
 	return (int)n;
 }
 

@@ -231,6 +231,27 @@ static int check_range(const struct schema_ent *e, uint64_t v, char *cause, size
 	return -1;
 }
 
+/* A keepalive: "" is the default, no keepalive; otherwise what tcpecho and
+ * lwip-echod accept, with their parser, as IDLE << 32 | INTVL << 16 | CNT. */
+static int parse_keepalive(const struct schema_ent *e, const char *s, uint64_t *out, char *cause, size_t len)
+{
+	struct sockopt_req ka;
+
+	if (!*s) {
+		*out = 0;
+		return 0;
+	}
+	if (strlen(s) >= e->size) {
+		snprintf(cause, len, "longer than %zu characters", e->size - 1);
+		return -1;
+	}
+	sockopt_req_init(&ka);
+	if (sockopt_parse_keepalive(s, &ka, cause, len) < 0)
+		return -1;
+	*out = (uint64_t)ka.ka_idle_s << 32 | (uint64_t)ka.ka_intvl_s << 16 | (uint64_t)ka.ka_cnt;
+	return 0;
+}
+
 /* Parses s as entry e into *out: a number, the enum index, a boolean, a
  * keepalive as IDLE << 32 | INTVL << 16 | CNT (what compares them); strings: 0.
  * Returns 0, or -1 with the cause in cause. */
@@ -238,7 +259,6 @@ int sc_parse_value(const struct schema_ent *e, const char *s, uint64_t *out, cha
                        size_t len)
 {
 	uint64_t v;
-	struct sockopt_req ka;
 	size_t maxlen;
 	int b, i;
 
@@ -282,21 +302,7 @@ int sc_parse_value(const struct schema_ent *e, const char *s, uint64_t *out, cha
 		*out = (uint64_t)i;
 		return 0;
 	case T_KA:
-		/* "" is the default: no keepalive. Otherwise what tcpecho and
-		 * lwip-echod accept, with their parser. */
-		if (!*s) {
-			*out = 0;
-			return 0;
-		}
-		if (strlen(s) >= e->size) {
-			snprintf(cause, len, "longer than %zu characters", e->size - 1);
-			return -1;
-		}
-		sockopt_req_init(&ka);
-		if (sockopt_parse_keepalive(s, &ka, cause, len) < 0)
-			return -1;
-		*out = (uint64_t)ka.ka_idle_s << 32 | (uint64_t)ka.ka_intvl_s << 16 | (uint64_t)ka.ka_cnt;
-		return 0;
+		return parse_keepalive(e, s, out, cause, len);
 	case T_STR:
 		maxlen = e->max ? (size_t)e->max : e->size - 1;
 		if (strlen(s) > maxlen) {

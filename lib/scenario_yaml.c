@@ -105,21 +105,10 @@ static void key_prefix(yaml_document_t *doc, const int *parent, const int *via, 
 	}
 }
 
-/* A key given twice in any mapping of the document (libyaml keeps both and
- * the loader would silently take one): an error at the second, naming the
- * first. Each node is visited once, so aliases cost nothing. */
-void sc_check_duplicate_keys(struct scenario *sc, yaml_document_t *doc)
+/* The first container that holds a node is its parent, via the key it is
+ * the value of (for the names in messages); nodes are 1-based. */
+static void find_parents(yaml_document_t *doc, size_t nn, int *parent, int *via)
 {
-	size_t nn = (size_t)(doc->nodes.top - doc->nodes.start);
-	int *parent = calloc(nn + 1, sizeof *parent), *via = calloc(nn + 1, sizeof *via);
-	struct keyref *keys = NULL;
-	size_t cap = 0;
-
-	if (!parent || !via) {
-		sc->oom = 1;
-		goto out;
-	}
-	/* The first container that holds a node is its parent (for the names). */
 	for (size_t i = 0; i < nn; i++) {
 		yaml_node_t *n = &doc->nodes.start[i];
 
@@ -135,6 +124,23 @@ void sc_check_duplicate_keys(struct scenario *sc, yaml_document_t *doc)
 					parent[*it] = (int)i + 1;
 		}
 	}
+}
+
+/* A key given twice in any mapping of the document (libyaml keeps both and
+ * the loader would silently take one): an error at the second, naming the
+ * first. Each node is visited once, so aliases cost nothing. */
+void sc_check_duplicate_keys(struct scenario *sc, yaml_document_t *doc)
+{
+	size_t nn = (size_t)(doc->nodes.top - doc->nodes.start);
+	int *parent = calloc(nn + 1, sizeof *parent), *via = calloc(nn + 1, sizeof *via);
+	struct keyref *keys = NULL;
+	size_t cap = 0;
+
+	if (!parent || !via) {
+		sc->oom = 1;
+		goto out;
+	}
+	find_parents(doc, nn, parent, via);
 	for (size_t i = 0; i < nn; i++) {
 		yaml_node_t *n = &doc->nodes.start[i];
 		size_t np = 0;

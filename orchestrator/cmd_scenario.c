@@ -77,6 +77,33 @@ int cmd_validate(int argc, char **argv)
 
 enum { OPT_ONLY = 256, OPT_SHARD };
 
+/* Prints the cells of sc that match only (NULL: all) in shard k of n: id,
+ * then its values. Returns how many, or -1 with err. */
+static int list_cells(const struct scenario *sc, const char *only, unsigned k, unsigned n, char *err, size_t errlen)
+{
+	const struct scenario_key_doc *docs;
+	int shown = 0;
+
+	scenario_schema(&docs);
+	for (size_t i = 0; i < sc->ncells; i++) {
+		const struct scenario_cell *cell = &sc->cells[i];
+		int m = only ? scenario_cell_matches(sc, cell, only, err, errlen) : 1;
+
+		if (m < 0)
+			return -1;
+		if (!m || scenario_shard_of(cell->id, n) != k)
+			continue;
+		printf("%s", cell->id);
+		for (size_t a = 0; a < sc->naxes; a++)
+			printf(" %s=%s", docs[sc->axes[a].ent].key, sc->axes[a].values[cell->pick[a]].raw);
+		if (sc->repeat > 1)
+			printf(" repeat=%u", cell->repeat);
+		putchar('\n');
+		shown++;
+	}
+	return shown;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -132,27 +159,10 @@ int cmd_list(int argc, char **argv)
 		scenario_free(sc);
 		return 2;
 	}
-	for (size_t i = 0; i < sc->ncells; i++) {
-		const struct scenario_cell *cell = &sc->cells[i];
-		int m = have_only ? scenario_cell_matches(sc, cell, only, err, sizeof err) : 1;
-
-		if (m < 0) {
-			scenario_free(sc);
-			goto usage;
-		}
-		if (!m || scenario_shard_of(cell->id, n) != k)
-			continue;
-		printf("%s", cell->id);
-		for (size_t a = 0; a < sc->naxes; a++) {
-			const struct scenario_key_doc *docs;
-
-			scenario_schema(&docs);
-			printf(" %s=%s", docs[sc->axes[a].ent].key, sc->axes[a].values[cell->pick[a]].raw);
-		}
-		if (sc->repeat > 1)
-			printf(" repeat=%u", cell->repeat);
-		putchar('\n');
-		shown++;
+	shown = list_cells(sc, have_only ? only : NULL, k, n, err, sizeof err);
+	if (shown < 0) {
+		scenario_free(sc);
+		goto usage;
 	}
 	fprintf(stderr, "%d of %zu cells\n", shown, sc->ncells);
 	scenario_free(sc);
