@@ -1,5 +1,8 @@
 /* test_scenario: the scenario loader's checks: the same value twice in a
- * matrix list, the cell-count bound, the --only filter check and join, and
+ * matrix list, the cell-count bound, the --only filter check and join, the
+ * matrix's expansion (order, ids, repeat), the per-target rules, the
+ * expectations (typed, checked against cause sets), the messages of issue
+ * 17, and
  * (without ASan) every allocation of a load failing in turn: an error, never
  * an abort, nothing leaked. */
 #include <errno.h>
@@ -15,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "client.h"
 #include "scenario.h"
 
 /* --- a scenario from a string --- */
@@ -236,6 +240,201 @@ static void test_filter_join(void **st)
 	scenario_free(sc);
 }
 
+/* --- matrix expansion: order, ids, repeat --- */
+
+static void test_expansion(void **st)
+{
+	static const char *const want[] = {
+		"mode-blocking_payload-1000_r1", "mode-blocking_payload-1000_r2",
+		"mode-blocking_payload-2K_r1",   "mode-blocking_payload-2K_r2",
+		"mode-blocking_payload-4K_r1",   "mode-blocking_payload-4K_r2",
+		"mode-split_payload-1000_r1",    "mode-split_payload-1000_r2",
+	};
+	struct scenario *sc = load_ok("name: order\nrepeat: 2\nmatrix:\n"
+	                              "  client.mode: [blocking, split]\n  client.payload: [1000, 2K, 4K]\n");
+	struct cellcfg cfg;
+
+	(void)st;
+	/* 2 x 3 cells, each twice; the first key varies slowest, repeats innermost. */
+	assert_int_equal(sc->ncells, 12);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		assert_string_equal(sc->cells[i].id, want[i]);
+		assert_int_equal(sc->cells[i].repeat, i % 2 + 1);
+	}
+	assert_string_equal(sc->cells[11].id, "mode-split_payload-4K_r2");
+	assert_string_equal(scenario_cell_value(sc, &sc->cells[3], "client.payload"), "2K");
+	assert_string_equal(scenario_cell_value(sc, &sc->cells[3], "client.chunk"), "8192"); /* the default */
+	scenario_cell_config(sc, &sc->cells[7], &cfg);
+	assert_int_equal(cfg.client.mode, CLIENT_SPLIT);
+	assert_int_equal(cfg.client.payload, 1000);
+	assert_int_equal(cfg.server.out_cap, 64 * 1024);
+	assert_int_equal(cfg.timeout_us, 20000000 + 30000000); /* alarm + 30 s */
+	assert_string_equal(scenario_axis_key(sc, 1), "client.payload");
+	assert_null(scenario_axis_key(sc, 2));
+	scenario_free(sc);
+
+	/* No matrix: one cell, "cell"; the same key name in two sections is kept whole. */
+	sc = load_ok("name: one\n");
+	assert_int_equal(sc->ncells, 1);
+	assert_string_equal(sc->cells[0].id, "cell");
+	scenario_free(sc);
+	sc = load_ok("name: two\nmatrix:\n  client.sndbuf: [16K, 32K]\n  server.sndbuf: [8K]\n");
+	assert_string_equal(sc->cells[1].id, "client.sndbuf-32K_server.sndbuf-8K");
+	scenario_free(sc);
+}
+
+/* --- the per-target rules, on each cell's own target --- */
+
+static void test_target_rules(void **st)
+{
+	struct scenario *sc;
+
+	(void)st;
+	load_error("name: t\ntarget: { kind: loopback, rate: 10mbit }\n", 2, 33,
+	           "target.rate 10mbit (2:33) does not apply to target loopback (target.kind, 2:17): only netns and "
+	           "lwip cells are shaped");
+	/* netns and lwip take the shaping; lwip an MTU of 576 at most. */
+	sc = load_ok("name: t\ntarget: { rate: 10mbit, loss: 1, blackhole_after: 2s, mtu: 576 }\n"
+	             "matrix:\n  target.kind: [netns, lwip]\n");
+	assert_int_equal(sc->ncells, 2);
+	scenario_free(sc);
+	load_error("name: t\ntarget: { kind: lwip, mtu: 1500 }\n", 2, 28,
+	           "target.mtu 1500 (2:28) is too large for target lwip");
+	/* With target.kind in the matrix, each cell is checked for its own. */
+	load_error("name: t\ntarget: { loss: 5 }\nmatrix:\n  target.kind: [netns, loopback]\n", 2, 17,
+	           "does not apply to target loopback (matrix target.kind, 4:24)");
+	load_error("name: t\ntarget: { host: 192.0.2.1 }\n", 2, 17, "target.host 192.0.2.1 (2:17) does not apply to target loopback");
+	load_error("name: t\ntarget: { kind: remote, host: 192.0.2.1, iface: eth0 }\nserver: { mode: stall }\n", 3, 1,
+	           "server section (3:1) does not apply to target remote");
+	load_error("name: t\ntarget: { kind: remote }\n", 2, 17, "target: kind remote needs target.host and target.iface");
+	load_error("name: t\nserver: { keepalive: '5,5,3' }\n", 2, 22, "only lwip cells run lwip-echod");
+	load_error("name: t\ntarget: { kind: lwip }\nserver: { mode: slow }\n", 3, 17, "lwip-echod echoes");
+	/* The programs' rules, on the options the runner gives them. */
+	load_error("name: t\nserver: { stall_for: 1s }\n", 2, 22, "applies to server.mode stall only, not event");
+	load_error("name: t\nclient: { parallel: 4 }\n", 2, 21, "need client.mode nonblocking, not blocking");
+}
+
+/* --- expectations: typed words from the programs' tables, checked --- */
+
+static const char expect_text[] =
+	"name: e\nmatrix:\n  client.mode: [blocking, nonblocking]\n"
+	"expect:\n"
+	"  - when: { client.mode: blocking }\n"
+	"    outcome: deadlock\n"
+	"    stall_cause: probe_deadlock\n"
+	"    ended_by: detector\n"
+	"  - when: { client.mode: nonblocking }\n"
+	"    outcome: completed\n"
+	"    stall_cause: none\n"
+	"  - outcome: interrupted\n"     /* every cell: the table's word, new since the lists */
+	"    ended_by: interrupt\n";
+
+static void test_expect_check(void **st)
+{
+	struct scenario *sc = load_ok(expect_text);
+	const struct scenario_cell *blocking = &sc->cells[0], *nonblocking = &sc->cells[1];
+	stall_cause_set two = STALL_CAUSE_BIT(STALL_RECEIVER) | STALL_CAUSE_BIT(STALL_PROBE_DEADLOCK);
+	char why[200];
+	int failed;
+
+	(void)st;
+	assert_int_equal(sc->nexpects, 3);
+	assert_int_equal(sc->expects[0].outcome, CLIENT_DEADLOCK);
+	assert_int_equal(sc->expects[0].stall_cause, STALL_PROBE_DEADLOCK);
+	assert_int_equal(sc->expects[0].ended_by, CLIENT_END_DETECTOR);
+	assert_int_equal(sc->expects[1].stall_cause, SCENARIO_NO_STALL);
+	assert_int_equal(sc->expects[1].ended_by, -1);
+	assert_string_equal(scenario_expect_word(&sc->expects[1], "stall_cause"), "none");
+	assert_string_equal(scenario_expect_word(&sc->expects[1], "ended_by"), "");
+	assert_int_equal(sc->expects[2].outcome, CLIENT_INTERRUPTED);
+	assert_int_equal(sc->expects[2].ended_by, CLIENT_END_INTERRUPT);
+
+	/* A cause in a set of two holds; rule 3 (every cell) fails. */
+	assert_int_equal(scenario_check(sc, blocking, CLIENT_DEADLOCK, two, CLIENT_END_DETECTOR, &failed, why, sizeof why), 2);
+	assert_int_equal(failed, 1);
+	assert_string_equal(why, "expected outcome interrupted, got deadlock (rule at line 12)");
+	/* The cause missing from the set: said with the set found. */
+	scenario_check(sc, blocking, CLIENT_DEADLOCK, STALL_CAUSE_BIT(STALL_RECEIVER), CLIENT_END_DETECTOR, &failed, why,
+	               sizeof why);
+	assert_int_equal(failed, 2);
+	assert_string_equal(why, "expected stall cause probe_deadlock, the analysis found receiver_stall (rule at line 5)");
+	scenario_check(sc, blocking, CLIENT_DEADLOCK, two, CLIENT_END_ALARM, &failed, why, sizeof why);
+	assert_string_equal(why, "expected the run to end by detector, it ended by alarm (rule at line 5)");
+	/* none: the empty set only. */
+	scenario_check(sc, nonblocking, CLIENT_COMPLETED, 0, CLIENT_END_COMPLETION, &failed, why, sizeof why);
+	assert_int_equal(failed, 1); /* rule 3 only */
+	scenario_check(sc, nonblocking, CLIENT_COMPLETED, STALL_CAUSE_BIT(STALL_IDLE), CLIENT_END_COMPLETION, &failed, why,
+	               sizeof why);
+	assert_int_equal(failed, 2);
+	assert_string_equal(why, "expected stall cause none, the analysis found idle (rule at line 9)");
+	/* An outcome the tables do not know (-1) fails a rule that asks one. */
+	scenario_check(sc, nonblocking, -1, 0, -1, &failed, why, sizeof why);
+	assert_string_equal(why, "expected outcome completed, got unknown (rule at line 9)");
+	/* Every rule holds. */
+	scenario_check(sc, &sc->cells[1], CLIENT_INTERRUPTED, 0, CLIENT_END_INTERRUPT, &failed, why, sizeof why);
+	assert_int_equal(failed, 1); /* rule 2's outcome completed */
+	assert_true(scenario_cause_matches(SCENARIO_NO_STALL, 0));
+	assert_false(scenario_cause_matches(SCENARIO_NO_STALL, STALL_CAUSE_BIT(STALL_ABORT)));
+	assert_true(scenario_cause_matches(STALL_ABORT, STALL_CAUSE_BIT(STALL_ABORT) | STALL_CAUSE_BIT(STALL_IDLE)));
+	assert_false(scenario_cause_matches(STALL_SILENT_PEER, STALL_CAUSE_BIT(STALL_ABORT)));
+	assert_false(scenario_cause_matches(-1, 0));
+	scenario_free(sc);
+
+	assert_int_equal(scenario_name_index(client_outcome_names, "corrupt"), CLIENT_CORRUPT);
+	assert_int_equal(scenario_name_index(client_end_names, "nope"), -1);
+	assert_int_equal(scenario_name_index(client_end_names, NULL), -1);
+	load_error("name: e\nexpect:\n  - stall_cause: probe-deadlock\n", 3, 18,
+	           "expect: stall_cause: unknown value 'probe-deadlock'; did you mean 'probe_deadlock'? (one of "
+	           "probe_deadlock, receiver_stall, silent_peer, abort, idle, none)");
+	load_error("name: e\nexpect:\n  - when: { client.mode: split }\n", 3, 5,
+	           "a rule needs at least one of outcome, stall_cause, ended_by");
+}
+
+/* --- the messages of issue 17 --- */
+
+static struct scenario *load_bytes(const char *text, size_t len)
+{
+	char err[256];
+
+	if (g_fd >= 0)
+		close(g_fd);
+	g_fd = memfd_create("scenario", MFD_CLOEXEC);
+	assert_true(g_fd >= 0);
+	assert_int_equal(write(g_fd, text, len), (ssize_t)len);
+	snprintf(g_path, sizeof g_path, "/proc/self/fd/%d", g_fd);
+	return scenario_load(g_path, err, sizeof err);
+}
+
+static void test_messages(void **st)
+{
+	static const char nul[] = "name: nul\nclient: { mo\0de: blocking }\n";
+	struct scenario *sc = load_bytes(nul, sizeof nul - 1);
+	char name[200];
+
+	(void)st;
+	assert_int_equal(sc->nerrors, 1);
+	assert_int_equal(sc->errors[0].line, 2);
+	assert_int_equal(sc->errors[0].column, 13);
+	assert_string_equal(sc->errors[0].msg, "NUL byte at 2:13: a scenario is text; remove it");
+	scenario_free(sc);
+	load_error("name: m\nx-base: &b { mode: stall }\nserver:\n  <<: *b\n", 4, 3,
+	           "YAML merge keys (<<) are not supported: write the keys out");
+	load_error("name: c\nmatrix:\n  target.host: [::1]\n", 3, 17, "a value that starts with ':' must be quoted");
+	/* Too long, with the limit; not "missing" too. */
+	memset(name, 'a', sizeof name);
+	memcpy(name, "name: ", 6);
+	name[sizeof name - 2] = '\n';
+	name[sizeof name - 1] = 0;
+	sc = load_bytes(name, strlen(name));
+	assert_int_equal(sc->nerrors, 1);
+	assert_string_equal(sc->errors[0].msg, "name: 192 characters, longer than the 127 allowed");
+	scenario_free(sc);
+	/* Ranges in the units a scenario writes. */
+	load_error("name: r\nbaseline: { duration: 1h }\n", 2, 23, "out of range [1s, 10m]");
+	load_error("name: r\nserver: { stall_for: 10us }\n", 2, 22, "out of range: 0 (not set), or [1ms, 8760h]");
+	load_error("name: r\nclient: { payload: 0 }\n", 2, 20, "out of range [1, 1T]");
+}
+
 /* --- every allocation of a load failing in turn --- */
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -362,6 +561,10 @@ int main(void)
 		cmocka_unit_test(test_cell_bound),
 		cmocka_unit_test(test_filter_check),
 		cmocka_unit_test(test_filter_join),
+		cmocka_unit_test(test_expansion),
+		cmocka_unit_test(test_target_rules),
+		cmocka_unit_test(test_expect_check),
+		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_allocation_failures),
 	};
 	int rc = cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
