@@ -1,6 +1,6 @@
 /* scenario_int: what the scenario's files share (scenario_schema.c the key
  * table and its values, scenario_yaml.c the document and the errors,
- * scenario_load.c the sections and the matrix, scenario_expect.c the
+ * scenario_load.c the sections, the matrix and the top-level keys, scenario_expect.c the
  * expectations, scenario_expand.c the cells, scenario_cellcheck.c each cell's
  * rules, scenario_filter.c --only). Not for use outside lib/scenario_*.c. */
 #ifndef PROBELOCK_SCENARIO_INT_H
@@ -48,12 +48,15 @@ const char *sc_format_value(const struct schema_ent *e, uint64_t v, char *buf, s
 int sc_enum_index(const char *const *v, const char *s);
 int sc_parse_value(const struct schema_ent *e, const char *s, uint64_t *out, char *cause, size_t len);
 int sc_same_value(int ent, const char *a, const char *b);
-
-/* --- scenario_yaml.c --- */
-void sc_error(struct scenario *sc, unsigned line, unsigned col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* Checks value s of e (written at line:col, named path in messages): 0, or
+ * -1 with the error added to sc. */
 int sc_check_value(struct scenario *sc, const struct schema_ent *e, const char *path,
                    const char *s, unsigned line, unsigned col);
+
+/* --- scenario_yaml.c --- */
+/* An error at line:col (0:0: not tied to a place); the same one twice is kept once. */
+void sc_error(struct scenario *sc, unsigned line, unsigned col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void sc_check_duplicate_keys(struct scenario *sc, yaml_document_t *doc);
 /* YAML merge keys (<<: *base) anywhere: an error each (the loaders skip them). */
 void sc_check_merge_keys(struct scenario *sc, yaml_document_t *doc);
