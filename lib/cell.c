@@ -4,6 +4,7 @@
  * analysis) and verdict (the expectations, the record). */
 #include "cell.h"
 #include "cell_int.h"
+#include "client.h"
 #include "analysis.h"
 #include "baseline.h"
 #include "fsutil.h"
