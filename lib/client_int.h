@@ -1,6 +1,7 @@
-/* client_int: what the client's files share (client.c: names, configuration,
- * client_run and the final outcome; client_block.c: the four modes over one
- * blocking socket; client_nb.c: the libevent nonblocking mode). Not for other
+/* client_int: what the client's files share (client.c: names, configuration and
+ * client_run; client_block.c: the four modes over one blocking socket; client_nb.c: the
+ * libevent nonblocking mode; client_steps.c: what the modes share, the final outcome
+ * among it). Calls go one way: client.c -> a mode -> client_steps.c. Not for other
  * modules; tests/unit/test_client.c includes it to test the outcome's rules. */
 #ifndef PROBELOCK_CLIENT_INT_H
 #define PROBELOCK_CLIENT_INT_H
