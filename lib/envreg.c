@@ -2,7 +2,7 @@
  * namespaces, its programs), so that `probelock env down` can tell what a killed run left from
  * what a run still going holds, and remove the former. The format is in envreg.h. */
 #include "envreg.h"
-#include "netenv.h"
+#include "netns.h"
 #include "proc.h"
 
 #include <dirent.h>
@@ -433,9 +433,9 @@ static void down_registry(struct down *x, struct reg *g)
 	}
 	for (size_t i = 0; i < g->nnetns; i++) {
 		names_add(&x->handled, g->netns[i]);
-		if (!netenv_ns_exists(g->netns[i]))
+		if (!netns_exists(g->netns[i]))
 			continue;
-		if (netenv_delete_ns(g->netns[i], err, sizeof err) == 0) {
+		if (netns_delete(g->netns[i], err, sizeof err) == 0) {
 			report_item(x->report, x->arg, ENVREG_NETNS, ENVREG_REMOVED, g, g->netns[i], 0, NULL);
 			x->removed++;
 		} else {
@@ -478,7 +478,7 @@ static void down_orphans(struct down *x)
 			if (!names_has(&x->live, tag))
 				report_item(x->report, x->arg, ENVREG_NETNS, ENVREG_LEFT_ALONE, have ? &g : NULL, de->d_name, 0,
 				            NULL);
-		} else if (netenv_delete_ns(de->d_name, err, sizeof err) == 0) {
+		} else if (netns_delete(de->d_name, err, sizeof err) == 0) {
 			report_item(x->report, x->arg, ENVREG_NETNS, ENVREG_REMOVED, have ? &g : NULL, de->d_name, 0, NULL);
 			x->removed++;
 		} else {

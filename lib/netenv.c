@@ -3,6 +3,7 @@
  * Everything is named with the plk prefix and recorded in the run's registry (envreg.c). */
 #include "netenv.h"
 #include "envreg.h"
+#include "netns.h"
 #include "proc.h"
 
 #include <stdio.h>
@@ -14,24 +15,6 @@ static int run_ip(const char *what, char *err, size_t errlen, char *const argv[]
 {
 	return proc_run(argv, NULL, what, err, errlen) == 0 ? 0 : -1;
 }
-
-int netenv_ns_exists(const char *name)
-{
-	char p[300];
-
-	snprintf(p, sizeof p, "/run/netns/%s", name);
-	return access(p, F_OK) == 0;
-}
-
-int netenv_delete_ns(const char *name, char *err, size_t errlen)
-{
-	char *argv[] = { "ip", "netns", "delete", (char *)name, NULL };
-
-	if (!netenv_ns_exists(name))
-		return 0;
-	return proc_run(argv, NULL, "ip netns delete", err, errlen) == 0 ? 0 : -1;
-}
-
 
 /* tbf rate and nftables loss on one device of a namespace. */
 static int shape(const char *ns, const char *dev, uint64_t rate, uint64_t mtu, uint64_t loss, char *err,
@@ -192,11 +175,11 @@ void netenv_down(struct netenv *e)
 		e->nss = 1; /* the lwip target: one namespace */
 	/* The veth pair, its qdiscs and the nftables tables go with the namespaces. */
 	if (e->nss >= 2) {
-		netenv_delete_ns(e->ns_server, err, sizeof err);
+		netns_delete(e->ns_server, err, sizeof err);
 		envreg_drop("netns", e->ns_server);
 	}
 	if (e->nss >= 1) {
-		netenv_delete_ns(e->ns_client, err, sizeof err);
+		netns_delete(e->ns_client, err, sizeof err);
 		envreg_drop("netns", e->ns_client);
 	}
 	e->nss = 0;

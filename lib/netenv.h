@@ -38,9 +38,5 @@ int netenv_up_tap(struct netenv *e, const char *tag, uint64_t rate, uint64_t mtu
 int netenv_blackhole(struct netenv *e, char *err, size_t errlen);
 void netenv_down(struct netenv *e);
 
-/* Whether the network namespace NAME exists; its deletion (0 when it does not exist, -1 with
- * err naming the command). */
-int netenv_ns_exists(const char *name);
-int netenv_delete_ns(const char *name, char *err, size_t errlen);
 
 #endif
