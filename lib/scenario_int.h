@@ -1,8 +1,9 @@
-/* scenario_int: what the scenario's files share (scenario_schema.c the key
- * table and its values, scenario_yaml.c the document and the errors,
- * scenario_load.c the sections, the matrix and the top-level keys, scenario_expect.c the
- * expectations, scenario_expand.c the cells, scenario_cellcheck.c each cell's
- * rules, scenario_filter.c --only). Not for use outside lib/scenario_*.c. */
+/* scenario_int: what the scenario's files share (scenario.c loading a file through the
+ * steps below it; scenario_yaml.c what is wrong with the YAML itself; scenario_load.c the
+ * sections, the matrix and the top-level keys; scenario_expect.c the expectations;
+ * scenario_cellcheck.c each cell's rules; scenario_expand.c the cells; scenario_filter.c
+ * --only; scenario_schema.c the key table and its values; scenario_error.c the errors).
+ * Calls go down that list, never up. Not for use outside lib/scenario*.c. */
 #ifndef PROBELOCK_SCENARIO_INT_H
 #define PROBELOCK_SCENARIO_INT_H
 
@@ -53,11 +54,19 @@ int sc_same_value(int ent, const char *a, const char *b);
 int sc_check_value(struct scenario *sc, const struct schema_ent *e, const char *path,
                    const char *s, unsigned line, unsigned col);
 
-/* --- scenario_yaml.c --- */
+/* --- scenario_error.c --- */
 /* An error at line:col (0:0: not tied to a place); the same one twice is kept once. */
 void sc_error(struct scenario *sc, unsigned line, unsigned col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* --- scenario_yaml.c --- */
 void sc_check_duplicate_keys(struct scenario *sc, yaml_document_t *doc);
+/* libyaml's syntax error with its place, and a hint for a tab or an unquoted ':'. */
+void sc_yaml_syntax_error(struct scenario *sc, yaml_parser_t *parser, const unsigned char *buf, size_t len);
+/* The first NUL byte of buf as an error at its line:column: 1, or 0 when there is none. */
+int sc_yaml_nul_byte(struct scenario *sc, const unsigned char *buf, size_t len);
+/* After the first document: a second one is an error at its start. */
+void sc_yaml_second_document(struct scenario *sc, yaml_parser_t *parser, const unsigned char *buf, size_t len);
 /* YAML merge keys (<<: *base) anywhere: an error each (the loaders skip them). */
 void sc_check_merge_keys(struct scenario *sc, yaml_document_t *doc);
 

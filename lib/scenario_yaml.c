@@ -1,5 +1,5 @@
-/* scenario_yaml: the YAML document (libyaml) into a scenario: syntax
- * errors with their place, keys given twice, the errors list, load and free. */
+/* scenario_yaml: what is wrong with the YAML itself (libyaml): syntax errors with their
+ * place and hints, a NUL byte, a second document, keys given twice, merge keys. */
 #include "scenario_int.h"
 #include "fsutil.h"
 
@@ -7,60 +7,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-void sc_error(struct scenario *sc, unsigned line, unsigned col, const char *fmt, ...)
-{
-	struct scenario_error e, *v;
-	va_list ap;
-
-	e.line = line;
-	e.column = col;
-	va_start(ap, fmt);
-	vsnprintf(e.msg, sizeof e.msg, fmt, ap);
-	va_end(ap);
-	/* The same combination error can come from many cells: keep one. */
-	for (size_t i = 0; i < sc->nerrors; i++)
-		if (sc->errors[i].line == line && sc->errors[i].column == col && !strcmp(sc->errors[i].msg, e.msg))
-			return;
-	if (sc->nerrors >= SCENARIO_MAX_ERRORS) {
-		sc->errors_truncated = 1;
-		return;
-	}
-	v = realloc(sc->errors, (sc->nerrors + 1) * sizeof *v);
-	if (!v) {
-		sc->oom = 1;
-		return;
-	}
-	sc->errors = v;
-	v[sc->nerrors++] = e;
-}
-
-void scenario_print_errors(const struct scenario *sc, FILE *out)
-{
-	/* In the order of the file; errors at one place keep the order they were found in. */
-	for (size_t i = 1; i < sc->nerrors; i++) {
-		struct scenario_error e = sc->errors[i];
-		size_t j = i;
-
-		while (j > 0 && (sc->errors[j - 1].line > e.line ||
-		                 (sc->errors[j - 1].line == e.line && sc->errors[j - 1].column > e.column))) {
-			sc->errors[j] = sc->errors[j - 1];
-			j--;
-		}
-		sc->errors[j] = e;
-	}
-	for (size_t i = 0; i < sc->nerrors; i++) {
-		if (sc->errors[i].line)
-			fprintf(out, "%s:%u:%u: %s\n", sc->path, sc->errors[i].line, sc->errors[i].column,
-			        sc->errors[i].msg);
-		else
-			fprintf(out, "%s: %s\n", sc->path, sc->errors[i].msg);
-	}
-	if (sc->errors_truncated)
-		fprintf(out, "%s: more errors than these %u; fix these first\n", sc->path, SCENARIO_MAX_ERRORS);
-}
-
-/* --- loading --- */
 
 struct keyref {
 	const char *key;
@@ -204,7 +150,7 @@ void sc_check_merge_keys(struct scenario *sc, yaml_document_t *doc)
 	}
 }
 
-static void syntax_error(struct scenario *sc, yaml_parser_t *parser, const unsigned char *buf, size_t len)
+void sc_yaml_syntax_error(struct scenario *sc, yaml_parser_t *parser, const unsigned char *buf, size_t len)
 {
 	unsigned line = (unsigned)parser->problem_mark.line + 1, col = (unsigned)parser->problem_mark.column + 1;
 	size_t off = parser->problem_mark.index;
@@ -220,7 +166,7 @@ static void syntax_error(struct scenario *sc, yaml_parser_t *parser, const unsig
 /* libyaml stops reading at a NUL byte and reports the start of the input:
  * find the first one here. Returns 1 (and the error at its line:column,
  * columns counted in characters as libyaml counts them) or 0. */
-static int nul_byte(struct scenario *sc, const unsigned char *buf, size_t len)
+int sc_yaml_nul_byte(struct scenario *sc, const unsigned char *buf, size_t len)
 {
 	unsigned line = 1, col = 1;
 
@@ -240,7 +186,7 @@ static int nul_byte(struct scenario *sc, const unsigned char *buf, size_t len)
 }
 
 /* A second document would be silently ignored: say where it starts. */
-static void second_document(struct scenario *sc, yaml_parser_t *parser, const unsigned char *buf, size_t len)
+void sc_yaml_second_document(struct scenario *sc, yaml_parser_t *parser, const unsigned char *buf, size_t len)
 {
 	yaml_event_t ev;
 
@@ -248,7 +194,7 @@ static void second_document(struct scenario *sc, yaml_parser_t *parser, const un
 		if (parser->error == YAML_MEMORY_ERROR)
 			sc->oom = 1;
 		else
-			syntax_error(sc, parser, buf, len);
+			sc_yaml_syntax_error(sc, parser, buf, len);
 		return;
 	}
 	if (ev.type == YAML_DOCUMENT_START_EVENT)
@@ -256,116 +202,4 @@ static void second_document(struct scenario *sc, yaml_parser_t *parser, const un
 		         "a scenario is one YAML document; a second starts at %u:%u",
 		         (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1);
 	yaml_event_delete(&ev);
-}
-
-/* The cells of a scenario without errors so far, and each cell's checks. */
-static void expand_and_check(struct scenario *sc)
-{
-	size_t n = 0;
-
-	if (sc->oom || sc_bound_cells(sc, &n) < 0 || sc->nerrors || sc_expand(sc, n) < 0)
-		return;
-	sc_check_ids(sc);
-	/* A cell's repeats share its configuration: check the first. */
-	for (size_t i = 0; i < sc->ncells && !sc->oom; i++)
-		if (sc->cells[i].repeat == 1)
-			sc_check_cell(sc, &sc->cells[i]);
-}
-
-/* buf (len bytes) through libyaml into sc: the document, then the cells. */
-static void parse_scenario(struct scenario *sc, const unsigned char *buf, size_t len)
-{
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_node_t *root;
-
-	if (!yaml_parser_initialize(&parser)) {
-		sc->oom = 1;
-		return;
-	}
-	yaml_parser_set_input_string(&parser, buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		if (parser.error == YAML_MEMORY_ERROR)
-			sc->oom = 1;
-		else
-			syntax_error(sc, &parser, buf, len);
-		yaml_parser_delete(&parser);
-		return;
-	}
-	root = yaml_document_get_root_node(&doc);
-	sc_load_root(sc, &doc, root);
-	yaml_document_delete(&doc);
-	if (root && !sc->oom)
-		second_document(sc, &parser, buf, len);
-	yaml_parser_delete(&parser);
-	expand_and_check(sc);
-}
-
-static struct scenario *new_scenario(const char *path)
-{
-	struct scenario *sc = calloc(1, sizeof *sc);
-
-	if (!sc || !(sc->params = calloc(SC_NSCHEMA, sizeof *sc->params))) {
-		free(sc);
-		return NULL;
-	}
-	for (size_t i = 0; i < SC_NSCHEMA; i++)
-		sc->params[i].ent = (int)i;
-	snprintf(sc->path, sizeof sc->path, "%s", path);
-	sc->repeat = 1;
-	return sc;
-}
-
-struct scenario *scenario_load(const char *path, char *err, size_t errlen)
-{
-	struct scenario *sc;
-	unsigned char *buf;
-	size_t len = 0;
-
-	buf = (unsigned char *)fs_read_file(path, 16u << 20, &len);
-	if (!buf) {
-		if (errno == EFBIG)
-			snprintf(err, errlen, "%s: larger than 16 MiB, not a scenario", path);
-		else if (errno == ENOMEM)
-			snprintf(err, errlen, "%s: out of memory", path);
-		else
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	sc = new_scenario(path);
-	if (sc && !nul_byte(sc, buf, len))
-		parse_scenario(sc, buf, len);
-	free(buf);
-	if (!sc || sc->oom) {
-		snprintf(err, errlen, "%s: out of memory while loading the scenario", path);
-		scenario_free(sc);
-		return NULL;
-	}
-	return sc;
-}
-
-void scenario_free(struct scenario *sc)
-{
-	if (!sc)
-		return;
-	for (size_t i = 0; sc->params && i < SC_NSCHEMA; i++)
-		free(sc->params[i].v.raw);
-	free(sc->params);
-	for (size_t a = 0; a < sc->naxes; a++) {
-		for (size_t v = 0; v < sc->axes[a].n; v++)
-			free(sc->axes[a].values[v].raw);
-		free(sc->axes[a].values);
-	}
-	free(sc->axes);
-	for (size_t e = 0; e < sc->nexpects; e++) {
-		for (size_t w = 0; w < sc->expects[e].nwhen; w++)
-			free(sc->expects[e].when[w].v.raw);
-		free(sc->expects[e].when);
-	}
-	free(sc->expects);
-	if (sc->cells)
-		free(sc->cells[0].pick); /* every cell's picks, in one block */
-	free(sc->cells);
-	free(sc->errors);
-	free(sc);
 }
