@@ -155,7 +155,9 @@ static int zoom_window(const struct analysis *an, const struct tcpana_conn *c, d
 	size_t n = 0, k;
 	double on, span = (double)(c->last_t - c->first_t) / 1e9;
 
-	if (!((const struct conn_state *)c->user)->st.n)
+	/* Nothing to zoom into without a stall, or without data (a refused connection: SYN and
+	 * RST only; gnuplot refuses a panel where no point is defined). */
+	if (!((const struct conn_state *)c->user)->st.n || !(c->d[0].payload_bytes + c->d[1].payload_bytes))
 		return 0;
 	s = &((const struct conn_state *)c->user)->st.v[0];
 	for (int d = 0; d < 2; d++)
