@@ -150,17 +150,29 @@ void sc_check_merge_keys(struct scenario *sc, yaml_document_t *doc)
 	}
 }
 
+/* Whether the ':' at buf[off] starts a value (after "key:", ",", "[", "{" or "- "),
+ * rather than being a key's own colon (a mis-indented "key: value"). */
+static int value_colon(const unsigned char *buf, size_t len, size_t off)
+{
+	size_t i = off;
+
+	if (off >= len || buf[off] != ':')
+		return 0;
+	while (i > 0 && (buf[i - 1] == ' ' || buf[i - 1] == '\t'))
+		i--;
+	return i > 0 && strchr(":,[{-", buf[i - 1]) != NULL;
+}
+
 void sc_yaml_syntax_error(struct scenario *sc, yaml_parser_t *parser, const unsigned char *buf, size_t len)
 {
 	unsigned line = (unsigned)parser->problem_mark.line + 1, col = (unsigned)parser->problem_mark.column + 1;
 	size_t off = parser->problem_mark.index;
 
-	sc_error(sc, line, col, "YAML syntax: %s%s%s%s", parser->problem ? parser->problem : "error",
-	          parser->context ? " (" : "", parser->context ? parser->context : "", parser->context ? ")" : "");
+	sc_error(sc, line, col, "YAML syntax: %s%s%s%s%s", parser->problem ? parser->problem : "error",
+	         parser->context ? " (" : "", parser->context ? parser->context : "", parser->context ? ")" : "",
+	         value_colon(buf, len, off) ? "; a value that starts with ':' must be quoted, e.g. host: \"::1\"" : "");
 	if (off < len && buf[off] == '\t')
 		sc_error(sc, line, col, "a tab character: YAML indents with spaces only");
-	if (off < len && buf[off] == ':')
-		sc_error(sc, line, col, "a value that starts with ':' must be quoted, e.g. host: \"::1\"");
 }
 
 /* libyaml stops reading at a NUL byte and reports the start of the input:
