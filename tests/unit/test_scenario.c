@@ -420,6 +420,12 @@ static void test_messages(void **st)
 	load_error("name: m\nx-base: &b { mode: stall }\nserver:\n  <<: *b\n", 4, 3,
 	           "YAML merge keys (<<) are not supported: write the keys out");
 	load_error("name: c\nmatrix:\n  target.host: [::1]\n", 3, 17, "a value that starts with ':' must be quoted");
+	/* A mis-indented key's own colon is no value: one error, no hint. */
+	sc = load_text("name: i\nclient:\n  mode: blocking\n   payload: 60000\n", name, sizeof name);
+	assert_non_null(sc);
+	assert_int_equal(sc->nerrors, 1);
+	assert_null(strstr(sc->errors[0].msg, "must be quoted"));
+	scenario_free(sc);
 	/* Too long, with the limit; not "missing" too. */
 	memset(name, 'a', sizeof name);
 	memcpy(name, "name: ", 6);
