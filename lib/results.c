@@ -1,6 +1,7 @@
 /* results: a run folder's results in memory; the one reader and writer of run.json and
  * cells.jsonl (see results.h). */
 #include "results.h"
+#include "client.h"
 #include "fsutil.h"
 
 #include <errno.h>
@@ -16,6 +17,42 @@
 
 /* cells.jsonl lines longer than this are not records of ours (a record is a few KiB). */
 #define RESULTS_MAX_LINE (4u << 20)
+
+const char *const results_verdict_names[RESULTS_NVERDICTS + 1] = {
+	[RESULTS_PASS] = "pass", [RESULTS_FAIL] = "fail", [RESULTS_ERROR] = "error", NULL,
+};
+
+/* ---------- a record's typed values ---------- */
+
+static int name_index(const char *const *names, json_t *rec, const char *key)
+{
+	return scenario_name_index(names, json_string_value(json_object_get(rec, key)));
+}
+
+int results_outcome(json_t *rec)
+{
+	return name_index(client_outcome_names, rec, "outcome");
+}
+
+int results_ended_by(json_t *rec)
+{
+	return name_index(client_end_names, rec, "ended_by");
+}
+
+enum results_verdict results_verdict(json_t *rec)
+{
+	int v = name_index(results_verdict_names, rec, "verdict");
+
+	return v < 0 ? RESULTS_ERROR : (enum results_verdict)v;
+}
+
+stall_cause_set results_causes(json_t *rec)
+{
+	stall_cause_set set;
+
+	stall_cause_set_parse(json_string_value(json_object_get(json_object_get(rec, "analysis"), "stall_causes")), &set);
+	return set;
+}
 
 /* ---------- identity ---------- */
 
@@ -228,7 +265,6 @@ static struct results_cell *find_cell(struct results *r, const char *id)
 static void attach(struct results *r, json_t *rec)
 {
 	struct results_cell *c = find_cell(r, json_string_value(json_object_get(rec, "id")));
-	const char *v = json_string_value(json_object_get(rec, "verdict"));
 
 	if (!c || c->rec) {
 		json_array_append_new(r->foreign, rec);
@@ -236,12 +272,11 @@ static void attach(struct results *r, json_t *rec)
 	}
 	c->rec = rec;
 	r->nran++;
-	if (!strcmp(v, "pass"))
-		r->npass++;
-	else if (!strcmp(v, "fail"))
-		r->nfail++;
-	else
-		r->nerror++;
+	switch (results_verdict(rec)) {
+	case RESULTS_PASS: r->npass++; break;
+	case RESULTS_FAIL: r->nfail++; break;
+	case RESULTS_ERROR: r->nerror++; break;
+	}
 }
 
 /* ---------- create ---------- */

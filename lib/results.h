@@ -17,6 +17,13 @@
 
 #define RESULTS_FORMAT 1
 
+/* A cell's verdict (its record's "verdict"): its expectations held, one failed, or the cell
+ * broke (its client could not run, its capture could not be analysed). */
+enum results_verdict { RESULTS_PASS, RESULTS_FAIL, RESULTS_ERROR };
+#define RESULTS_NVERDICTS 3
+/* The one name table of enum results_verdict, in its order, NULL after the last. */
+extern const char *const results_verdict_names[];
+
 struct results_cell {
 	const char *id;    /* an expected cell, in the scenario's order */
 	json_t *rec;       /* its record, or NULL: missing */
@@ -95,5 +102,15 @@ int results_write_json(const char *dir, const char *name, json_t *doc, char *err
 /* One line per cell, for a reader that does not need the model: parses one cells.jsonl line
  * into a record (an object with a string "id"). NULL with err when it is not one. */
 json_t *results_parse_line(const char *line, size_t len, char *err, size_t errlen);
+
+/* A record's typed values, each read from its name with that name's one table:
+ * its outcome (enum client_outcome) and what ended it (enum client_end), -1 when absent or not
+ * a name of the table; its verdict, RESULTS_ERROR unless it says pass or fail; the causes of
+ * its capture's stalls (analysis.stall_causes), 0 without a capture, words that name no cause
+ * left out. */
+int results_outcome(json_t *rec);
+int results_ended_by(json_t *rec);
+enum results_verdict results_verdict(json_t *rec);
+stall_cause_set results_causes(json_t *rec);
 
 #endif

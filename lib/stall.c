@@ -46,6 +46,30 @@ const char *stall_cause_set_format(stall_cause_set set, char *buf, size_t len)
 	return buf;
 }
 
+int stall_cause_set_parse(const char *s, stall_cause_set *set)
+{
+	int rc = 0;
+
+	*set = 0;
+	if (!s || !*s)
+		return 0;
+	for (;;) {
+		size_t n = strcspn(s, ",");
+		unsigned i;
+
+		for (i = 0; i < STALL_NCAUSES; i++)
+			if (strlen(stall_cause_names[i]) == n && !strncmp(stall_cause_names[i], s, n))
+				break;
+		if (i < STALL_NCAUSES)
+			*set |= STALL_CAUSE_BIT(i);
+		else
+			rc = -1;
+		if (!s[n])
+			return rc;
+		s += n + 1;
+	}
+}
+
 void stall_init(struct stall_tracker *st, int64_t threshold_ns)
 {
 	memset(st, 0, sizeof *st);

@@ -29,6 +29,9 @@ typedef unsigned stall_cause_set;
 #define STALL_CAUSE_BIT(c) (1u << (unsigned)(c))
 /* The set as "a,b" in the enum's order ("" when empty), cut to len. Returns buf. */
 const char *stall_cause_set_format(stall_cause_set set, char *buf, size_t len);
+/* The set written "a,b" (the form above; "" is the empty set) into *set: 0, or -1 when a
+ * word is not a cause's name (*set then holds the causes the other words name). */
+int stall_cause_set_parse(const char *s, stall_cause_set *set);
 
 #define STALL_MAX_PROBE_TIMES 32
 
