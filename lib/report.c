@@ -58,7 +58,7 @@ static void client_vs_wire(FILE *f, const char *rundir, json_t *l)
 	}
 	json_array_foreach(json_object_get(conn, "stalls"), i, s) {
 		st = s;
-		if (!strcmp(str(s, "cause"), "probe_deadlock"))
+		if (stall_cause_of(s) == STALL_PROBE_DEADLOCK)
 			break;
 	}
 	cdir = !strcmp(str(conn, "client"), "b") ? "b_to_a" : "a_to_b";
@@ -73,11 +73,11 @@ static void client_vs_wire(FILE *f, const char *rundir, json_t *l)
 	} else {
 		fprintf(f, " The wire shows no stall.");
 	}
-	if (is_deadlock(l) && strcmp(cause, "probe_deadlock"))
+	if (is_deadlock(l) && stall_cause_of(st) != STALL_PROBE_DEADLOCK)
 		fprintf(f, " **The client and the wire disagree:** the client reports a probe deadlock, the capture's "
 		           "analysis finds %s (stall causes: %s).", cause,
 		        *str(json_object_get(l, "analysis"), "stall_causes") ? str(json_object_get(l, "analysis"), "stall_causes") : "none");
-	else if (!is_deadlock(l) && !strcmp(cause, "probe_deadlock"))
+	else if (!is_deadlock(l) && stall_cause_of(st) == STALL_PROBE_DEADLOCK)
 		fprintf(f, " **The client and the wire disagree:** the capture shows a probe deadlock the client did not "
 		           "report (outcome %s).", str(l, "outcome"));
 	else if (json_is_object(dl) && json_is_object(json_object_get(dl, "probes")) &&
@@ -236,7 +236,7 @@ static void write_cell_row(FILE *f, const struct scenario *sc, json_t *l, int ba
 		snprintf(buf, sizeof buf, "%.2f", num(dl, "detected_s") - num(dl, "onset_s"));
 	md_cell(f, buf);
 	md_cell(f, json_is_object(an) ? (*str(an, "stall_causes") ? str(an, "stall_causes") : "none") : "(no capture)");
-	snprintf(buf, sizeof buf, "%.1f", !strcmp(str(l, "outcome"), "completed") ? mbps(l) : 0.0);
+	snprintf(buf, sizeof buf, "%.1f", is_completed(l) ? mbps(l) : 0.0);
 	md_cell(f, buf);
 	if (base) {
 		if (json_is_number(json_object_get(l, "pct_of_baseline")))
@@ -252,7 +252,11 @@ static void write_cell_row(FILE *f, const struct scenario *sc, json_t *l, int ba
 	else
 		snprintf(buf, sizeof buf, "%lld held", (long long)json_integer_value(json_object_get(ex, "applied")));
 	md_cell(f, buf);
-	md_cell(f, !strcmp(str(l, "verdict"), "pass") ? "pass" : !strcmp(str(l, "verdict"), "fail") ? "**FAIL**" : "**ERROR**");
+	switch (results_verdict(l)) {
+	case RESULTS_PASS: md_cell(f, "pass"); break;
+	case RESULTS_FAIL: md_cell(f, "**FAIL**"); break;
+	case RESULTS_ERROR: md_cell(f, "**ERROR**"); break;
+	}
 	fputc('\n', f);
 }
 

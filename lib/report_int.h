@@ -4,8 +4,10 @@
 #ifndef PROBELOCK_REPORT_INT_H
 #define PROBELOCK_REPORT_INT_H
 
+#include "client.h"
 #include "results.h"
 #include "scenario.h"
+#include "stall.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -113,13 +115,28 @@ static inline int pick_of(const struct cells *c, size_t i, int a)
 
 static inline int is_deadlock(json_t *l)
 {
-	return !strcmp(str(l, "outcome"), "deadlock");
+	return results_outcome(l) == CLIENT_DEADLOCK;
+}
+
+/* The client completed: every byte echoed (its throughput counts). */
+static inline int is_completed(json_t *l)
+{
+	return results_outcome(l) == CLIENT_COMPLETED;
 }
 
 /* The capture shows a probe deadlock in this cell. */
 static inline int wire_deadlock(json_t *l)
 {
-	return strstr(str(json_object_get(l, "analysis"), "stall_causes"), "probe_deadlock") != NULL;
+	return (results_causes(l) & STALL_CAUSE_BIT(STALL_PROBE_DEADLOCK)) != 0;
+}
+
+/* The cause (enum stall_cause) of one stall of analysis.json, -1 for none or a word that is
+ * no cause's name. */
+static inline int stall_cause_of(json_t *stall)
+{
+	enum stall_cause c;
+
+	return stall && stall_cause_parse(str(stall, "cause"), &c) == 0 ? (int)c : -1;
 }
 
 static inline double mbps(json_t *l)

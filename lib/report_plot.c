@@ -61,7 +61,7 @@ static int targets_data(const char *pdir, const struct scenario *sc, struct cell
 				if (!m)
 					fprintf(d, " NaN");
 				else if (!pass)
-					fprintf(d, " %.3f", !strcmp(str(m, "outcome"), "completed") ? mbps(m) : 0.0);
+					fprintf(d, " %.3f", is_completed(m) ? mbps(m) : 0.0);
 				else
 					fprintf(d, " %.3f", num(json_object_get(m, "stall"), "total_s"));
 			}

@@ -91,7 +91,7 @@ void rp_aggregate(const struct scenario *sc, const struct cells *c, int ax, size
 		out->ran++;
 		out->deadlocks += (unsigned)is_deadlock(l);
 		out->stall_max = st > out->stall_max ? st : out->stall_max;
-		if (strcmp(str(l, "outcome"), "completed"))
+		if (!is_completed(l))
 			continue;
 		out->min = !out->completed || mbps(l) < out->min ? mbps(l) : out->min;
 		out->max = mbps(l) > out->max ? mbps(l) : out->max;

@@ -69,7 +69,7 @@ static void tput_yscale(struct cells *c, json_t *bl, struct tput *t)
 	json_t *e;
 
 	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(str(c->v[i], "outcome"), "completed") && mbps(c->v[i]) > 0) {
+		if (is_completed(c->v[i]) && mbps(c->v[i]) > 0) {
 			double v = mbps(c->v[i]);
 
 			lo = lo == 0 || v < lo ? v : lo;

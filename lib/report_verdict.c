@@ -352,8 +352,8 @@ int report_verdict(const struct results *res, const struct scenario *sc, char *o
 	}
 	for (size_t i = 0; i < c.n; i++) {
 		dl += is_deadlock(c.v[i]);
-		fail += !strcmp(str(c.v[i], "verdict"), "fail");
-		broke += !strcmp(str(c.v[i], "verdict"), "error");
+		fail += results_verdict(c.v[i]) == RESULTS_FAIL;
+		broke += results_verdict(c.v[i]) == RESULTS_ERROR;
 	}
 	if (vtext_init(&x, sc, &c, out, len) < 0)
 		rc = -1;

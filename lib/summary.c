@@ -77,7 +77,7 @@ void summary_table_row(const struct results_cell *c, int idw, char *out, size_t 
 	if (json_is_object(dl))
 		snprintf(det, sizeof det, "%.2f s", jnum(dl, "detected_s") - jnum(dl, "onset_s"));
 	why = jstr(json_object_get(l, "expect"), "why");
-	if (!*why && strcmp(jstr(l, "verdict"), "pass") != 0)
+	if (!*why && results_verdict(l) != RESULTS_PASS)
 		why = jstr(l, "detail");
 	snprintf(out, len, "%-*s %-10s %-12s %-9s %-16s %s%s%s", idw, id, jstr(l, "outcome"), jstr(l, "ended_by"), det,
 	         causes_of(l), jstr(l, "verdict"), *why ? ": " : "", why);
@@ -166,7 +166,7 @@ static void csv_row(FILE *csv, const struct scenario *sc, const struct results_c
 static void junit_case(FILE *xml, const struct scenario *sc, const struct results_cell *c)
 {
 	json_t *l = c->rec;
-	const char *v = jstr(l, "verdict"), *why = jstr(json_object_get(l, "expect"), "why");
+	const char *why = jstr(json_object_get(l, "expect"), "why"), *elem;
 
 	fputs("    <testcase classname=\"", xml);
 	xml_text(xml, sc->name);
@@ -178,15 +178,16 @@ static void junit_case(FILE *xml, const struct scenario *sc, const struct result
 		      "no record in cells.jsonl</error>\n    </testcase>\n", xml);
 		return;
 	}
-	if (!strcmp(v, "pass")) {
+	if (results_verdict(l) == RESULTS_PASS) {
 		fputs("/>\n", xml);
 		return;
 	}
-	fprintf(xml, ">\n      <%s message=\"", strcmp(v, "fail") ? "error" : "failure");
+	elem = results_verdict(l) == RESULTS_FAIL ? "failure" : "error"; /* junit's elements */
+	fprintf(xml, ">\n      <%s message=\"", elem);
 	xml_text(xml, *why ? why : jstr(l, "detail"));
 	fprintf(xml, "\" type=\"%s\">", jstr(l, "outcome"));
 	xml_text(xml, jstr(l, "detail"));
-	fprintf(xml, "</%s>\n    </testcase>\n", strcmp(v, "fail") ? "error" : "failure");
+	fprintf(xml, "</%s>\n    </testcase>\n", elem);
 }
 
 /* Closes f (a temporary file) and renames it to dir/name; -1 with err naming it. */

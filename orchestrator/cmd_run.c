@@ -11,6 +11,7 @@
 #include "netenv.h"
 #include "optutil.h"
 #include "report.h"
+#include "results.h"
 #include "merge.h"
 #include "runner.h"
 #include "summary.h"
@@ -95,7 +96,7 @@ static void print_event(void *arg, const struct run_event *ev)
 {
 	int tty = *(const int *)arg;
 	const char *verdict, *why;
-	int el = (int)ev->elapsed_s, eta = (int)ev->eta_s;
+	int el = (int)ev->elapsed_s, eta = (int)ev->eta_s, pass;
 
 	switch (ev->kind) {
 	case RUN_EV_DRY_CELL:
@@ -127,6 +128,7 @@ static void print_event(void *arg, const struct run_event *ev)
 		break;
 	case RUN_EV_CELL_DONE:
 		verdict = json_string_value(json_object_get(ev->rec, "verdict"));
+		pass = results_verdict(ev->rec) == RESULTS_PASS;
 		why = json_string_value(json_object_get(json_object_get(ev->rec, "expect"), "why"));
 		if (!why || !*why)
 			why = json_string_value(json_object_get(ev->rec, "detail"));
@@ -138,7 +140,7 @@ static void print_event(void *arg, const struct run_event *ev)
 			printf("[%u/%u] %s: %s, %.2f s, %s%s%s\n", ev->done, ev->total, ev->id,
 			       json_string_value(json_object_get(ev->rec, "outcome")),
 			       json_number_value(json_object_get(ev->rec, "duration_s")), verdict,
-			       strcmp(verdict, "pass") ? ": " : "", strcmp(verdict, "pass") && why ? why : "");
+			       pass ? "" : ": ", !pass && why ? why : "");
 		break;
 	case RUN_EV_PARTIAL:
 		printf("%sresults so far: %s (report.html says which cells are missing)\n", tty ? "\n" : "", ev->dir);
