@@ -179,20 +179,25 @@ static int cell_wait(struct cell_ctx *r, struct cell *k)
 }
 
 /* What happened, from the client's own document (client.json) when tcpecho ended by itself
- * with one; otherwise why not: the timeout, a signal, its exit code and first error line. */
+ * with one (its names read once, with the client's tables: what ended it CLIENT_END_ERROR when
+ * it names nothing known); otherwise why not: the timeout, a signal, its exit code and first
+ * error line, or an outcome that is none of the client's. */
 static void read_client(struct cell *k)
 {
-	const char *cdetail;
+	const char *cdetail, *outcome;
 	char e[300];
-	int st = k->status;
+	int st = k->status, o, end, ended_itself;
 
 	snprintf(e, sizeof e, "%s/client.json", k->dir);
 	k->client = json_load_file(e, 0, NULL);
 	cdetail = json_string_value(json_object_get(k->client, "detail"));
-	if (!k->timed_out && WIFEXITED(st) && WEXITSTATUS(st) <= 6 && WEXITSTATUS(st) != 2 &&
-	    json_is_object(k->client) && json_string_value(json_object_get(k->client, "outcome"))) {
-		k->outcome = json_string_value(json_object_get(k->client, "outcome"));
-		k->ended_by = json_string_value(json_object_get(k->client, "ended_by"));
+	outcome = json_string_value(json_object_get(k->client, "outcome"));
+	o = scenario_name_index(client_outcome_names, outcome);
+	ended_itself = !k->timed_out && WIFEXITED(st) && WEXITSTATUS(st) <= 6 && WEXITSTATUS(st) != 2;
+	if (ended_itself && o >= 0) {
+		end = scenario_name_index(client_end_names, json_string_value(json_object_get(k->client, "ended_by")));
+		k->outcome = (enum client_outcome)o;
+		k->ended_by = end < 0 ? CLIENT_END_ERROR : (enum client_end)end;
 		snprintf(k->detail, sizeof k->detail, "%s", cdetail ?: "");
 		k->ecode = WEXITSTATUS(st);
 		return;
@@ -203,13 +208,15 @@ static void read_client(struct cell *k)
 	if (k->timed_out)
 		snprintf(k->detail, sizeof k->detail, "cell timeout: tcpecho still running after %.1f s, stopped%s%.300s",
 		         k->cfg.timeout_us / 1e6, cdetail ? "; tcpecho: " : "", cdetail ?: "");
+	else if (ended_itself && outcome)
+		snprintf(k->detail, sizeof k->detail, "client.json: outcome '%.100s' is none of tcpecho's", outcome);
 	else if (WIFSIGNALED(st))
 		snprintf(k->detail, sizeof k->detail, "tcpecho killed by signal %d%s%s", WTERMSIG(st), e[0] ? ": " : "", e);
 	else
 		snprintf(k->detail, sizeof k->detail, "tcpecho exited %d%s%s", WIFEXITED(st) ? WEXITSTATUS(st) : -1,
 		         e[0] ? ": " : "", e);
 	k->ecode = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	k->ended_by = "error";
+	k->ended_by = CLIENT_END_ERROR;
 }
 
 /* Collect: everything down (after the last ACKs and the RST reach the capture), then the
@@ -237,15 +244,11 @@ static int cell_collect(struct cell_ctx *r, struct cell *k)
 static void cell_verdict(struct cell_ctx *r, struct cell *k)
 {
 	const struct scenario_cell *cell = k->c;
-	const char *outcome = k->outcome, *ended_by = k->ended_by;
-	stall_cause_set cause_set = k->causes;
 	char why[sizeof k->why] = "";
 	int failed = 0, applied;
 	const char *aerr = json_string_value(json_object_get(k->analysis, "error"));
 
-	applied = scenario_check(r->sc, cell, scenario_name_index(client_outcome_names, outcome), cause_set,
-	                         scenario_name_index(client_end_names, ended_by ? ended_by : "error"), &failed, why,
-	                         sizeof why);
+	applied = scenario_check(r->sc, cell, (int)k->outcome, k->causes, (int)k->ended_by, &failed, why, sizeof why);
 	k->applied = applied;
 	k->failed = failed;
 	snprintf(k->why, sizeof k->why, "%s", why);
@@ -254,14 +257,14 @@ static void cell_verdict(struct cell_ctx *r, struct cell *k)
 
 		snprintf(tmp, sizeof tmp, "%s", k->detail);
 		snprintf(k->detail, sizeof k->detail, "capture analysis: %s%s%s", aerr, tmp[0] ? "; " : "", tmp);
-		k->verdict = "error";
-	} else if (!strcmp(outcome, "error")) {
-		k->verdict = "error";
+		k->verdict = RESULTS_ERROR;
+	} else if (k->outcome == CLIENT_ERROR) {
+		k->verdict = RESULTS_ERROR;
 	} else {
-		k->verdict = failed ? "fail" : "pass";
+		k->verdict = failed ? RESULTS_FAIL : RESULTS_PASS;
 	}
 	if (k->cfg.capture.enabled &&
-	    (k->cfg.capture.keep == KEEP_NEVER || (k->cfg.capture.keep == KEEP_ON_FAILURE && !strcmp(k->verdict, "pass"))))
+	    (k->cfg.capture.keep == KEEP_NEVER || (k->cfg.capture.keep == KEEP_ON_FAILURE && k->verdict == RESULTS_PASS)))
 		unlink(k->pcap);
 }
 
@@ -296,18 +299,18 @@ static void record_figures(struct cell_ctx *r, struct cell *k, json_t *line)
 	tp = json_number_value(json_object_get(line, "throughput_Bps")) * 8 / 1e6;
 	json_object_set_new(line, "baseline_mbps", base > 0 ? json_real(base) : json_null());
 	json_object_set_new(line, "pct_of_baseline",
-	                    base > 0 && !strcmp(k->outcome, "completed") ? json_real(tp * 100 / base) : json_null());
+	                    base > 0 && k->outcome == CLIENT_COMPLETED ? json_real(tp * 100 / base) : json_null());
 }
 
-/* The cell's record (NULL when out of memory). */
+/* The cell's record (NULL when out of memory): the typed values by their names. */
 static json_t *cell_record(struct cell_ctx *r, struct cell *k)
 {
 	const struct scenario_cell *cell = k->c;
 	json_t *line = json_pack("{s:s, s:i, s:o, s:s, s:s, s:s, s:s, s:i, s:f}",
 	                         "id", cell->id, "repeat", (json_int_t)cell->repeat,
 	                         "params", params_json(r->sc, cell, 0),
-	                         "outcome", k->outcome, "ended_by", k->ended_by ? k->ended_by : "error",
-	                         "verdict", k->verdict, "detail", k->detail,
+	                         "outcome", client_outcome_names[k->outcome], "ended_by", client_end_names[k->ended_by],
+	                         "verdict", results_verdict_names[k->verdict], "detail", k->detail,
 	                         "exit_code", (json_int_t)k->ecode, "duration_s", k->elapsed);
 
 	if (!line)
@@ -350,7 +353,9 @@ int cell_run(struct cell_ctx *r, const struct scenario_cell *cell, json_t **line
 
 	memset(&k, 0, sizeof k);
 	k.c = cell;
-	k.outcome = k.ended_by = "error";
+	k.outcome = CLIENT_ERROR;
+	k.ended_by = CLIENT_END_ERROR;
+	k.verdict = RESULTS_ERROR;
 	k.ecode = -1;
 	*line = NULL;
 	scenario_cell_config(r->sc, cell, &k.cfg);

@@ -5,6 +5,7 @@
 
 #include "capture.h"
 #include "cell.h"
+#include "client.h"
 #include "netenv.h"
 
 #include <sys/types.h>
@@ -26,14 +27,15 @@ struct cell {
 	char infra[800];              /* why the cell broke (an error of the setup) */
 	/* collect: what the programs wrote */
 	char pcap[1200];
-	const char *outcome, *ended_by; /* "error" unless the client's document says otherwise */
+	enum client_outcome outcome;  /* CLIENT_ERROR unless the client's document says otherwise */
+	enum client_end ended_by;     /* CLIENT_END_ERROR unless the client's document says otherwise */
 	char detail[600];
 	int ecode;                    /* tcpecho's exit code, -1 unknown */
 	double elapsed;
 	json_t *client, *analysis, *server;
 	stall_cause_set causes;
 	/* verdict */
-	const char *verdict;
+	enum results_verdict verdict;
 	int applied, failed;
 	char why[300];
 };

@@ -253,7 +253,7 @@ static void write_cell_row(FILE *f, const struct scenario *sc, json_t *l, int ba
 		snprintf(buf, sizeof buf, "%lld held", (long long)json_integer_value(json_object_get(ex, "applied")));
 	md_cell(f, buf);
 	switch (results_verdict(l)) {
-	case RESULTS_PASS: md_cell(f, "pass"); break;
+	case RESULTS_PASS: md_cell(f, results_verdict_names[RESULTS_PASS]); break;
 	case RESULTS_FAIL: md_cell(f, "**FAIL**"); break;
 	case RESULTS_ERROR: md_cell(f, "**ERROR**"); break;
 	}
