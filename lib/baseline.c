@@ -17,18 +17,19 @@
 
 void baseline_target_key(const struct cellcfg *c, char *out, size_t len)
 {
+	const char *name = scenario_target_name((enum target_kind)c->target.kind);
+
 	switch (c->target.kind) {
 	case TARGET_LOOPBACK:
-		snprintf(out, len, "loopback");
+		snprintf(out, len, "%s", name);
 		break;
 	case TARGET_NETNS:
 	case TARGET_LWIP:
-		snprintf(out, len, "%s rate=%llu mtu=%llu loss=%llu", c->target.kind == TARGET_LWIP ? "lwip" : "netns",
-		         (unsigned long long)c->target.rate, (unsigned long long)c->target.mtu,
-		         (unsigned long long)c->target.loss);
+		snprintf(out, len, "%s rate=%llu mtu=%llu loss=%llu", name, (unsigned long long)c->target.rate,
+		         (unsigned long long)c->target.mtu, (unsigned long long)c->target.loss);
 		break;
 	default:
-		snprintf(out, len, "remote %s", c->target.host);
+		snprintf(out, len, "%s %s", name, c->target.host);
 	}
 }
 

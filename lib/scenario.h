@@ -10,6 +10,9 @@
 #include "stall.h"
 
 enum target_kind { TARGET_LOOPBACK, TARGET_NETNS, TARGET_REMOTE, TARGET_LWIP };
+/* A target kind's name, from the scenario's one table of them ("loopback", "netns", ...;
+ * "?" for a value that is none). */
+const char *scenario_target_name(enum target_kind kind);
 enum capture_keep { KEEP_ALWAYS, KEEP_ON_FAILURE, KEEP_NEVER };
 
 /* Everything one cell runs with; the schema fills it from the scenario. */

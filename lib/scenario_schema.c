@@ -19,6 +19,11 @@
 const char *const sc_target_kinds[] = { "loopback", "netns", "remote", "lwip", NULL };
 static const char *const keeps[] = { "always", "on-failure", "never", NULL };
 
+const char *scenario_target_name(enum target_kind kind)
+{
+	return (unsigned)kind <= TARGET_LWIP ? sc_target_kinds[kind] : "?";
+}
+
 #define F(field) offsetof(struct cellcfg, field), sizeof(((struct cellcfg *)0)->field)
 #define SEC OPTLIM_SEC
 #define DAY OPTLIM_DAY
