@@ -4,7 +4,9 @@
  * appended in, repeats and strangers are kept apart, missing cells are counted; a cut last
  * record is dropped on reopening for writing, a whole one without its newline kept; a folder
  * is written by one holder of its lock; the verdict never says "Every expectation held" while
- * cells are missing, and is cut to its buffer. */
+ * cells are missing, and is cut to its buffer; a record's typed values (outcome, ended_by,
+ * verdict, stall causes) are read from their names with the one table of each, an unknown word
+ * giving -1 (an error for the verdict), never a neighbour's value. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "client.h"
 #include "fsutil.h"
 #include "report.h"
 #include "results.h"
@@ -243,6 +246,74 @@ static void test_verdict(void **state)
 	scenario_free(sc);
 }
 
+static json_t *rec_with(const char *key, const char *value)
+{
+	return json_pack("{s:s, s:s}", "id", "x", key, value);
+}
+
+static void test_typed_values(void **state)
+{
+	stall_cause_set set;
+	char buf[128];
+	json_t *l;
+
+	(void)state;
+	/* Each outcome, each end and each verdict by its name. */
+	for (int i = 0; client_outcome_names[i]; i++) {
+		l = rec_with("outcome", client_outcome_names[i]);
+		assert_int_equal(results_outcome(l), i);
+		json_decref(l);
+	}
+	assert_int_equal(results_outcome(NULL), -1);
+	for (int i = 0; client_end_names[i]; i++) {
+		l = rec_with("ended_by", client_end_names[i]);
+		assert_int_equal(results_ended_by(l), i);
+		json_decref(l);
+	}
+	l = rec_with("outcome", "deadlock");
+	assert_int_equal(results_outcome(l), CLIENT_DEADLOCK);
+	assert_int_equal(results_ended_by(l), -1); /* absent */
+	assert_int_equal(results_verdict(l), RESULTS_ERROR);
+	json_decref(l);
+	for (int i = 0; results_verdict_names[i]; i++) {
+		l = rec_with("verdict", results_verdict_names[i]);
+		assert_int_equal(results_verdict(l), i);
+		json_decref(l);
+	}
+	l = rec_with("verdict", "fail");
+	assert_int_equal(results_verdict(l), RESULTS_FAIL);
+	json_decref(l);
+	/* An unknown word is no value of the table, even one that starts like a name. */
+	l = json_pack("{s:s, s:s, s:s}", "outcome", "complete", "ended_by", "errors", "verdict", "passed");
+	assert_int_equal(results_outcome(l), -1);
+	assert_int_equal(results_ended_by(l), -1);
+	assert_int_equal(results_verdict(l), RESULTS_ERROR);
+	json_decref(l);
+	/* The capture's causes: none without a capture, each one named, unknown words left out. */
+	l = json_pack("{s:s, s:n}", "id", "x", "analysis");
+	assert_int_equal(results_causes(l), 0);
+	json_decref(l);
+	l = json_pack("{s:{s:s}}", "analysis", "stall_causes", "receiver_stall,probe_deadlock");
+	assert_int_equal(results_causes(l), STALL_CAUSE_BIT(STALL_RECEIVER) | STALL_CAUSE_BIT(STALL_PROBE_DEADLOCK));
+	json_decref(l);
+	l = json_pack("{s:{s:s}}", "analysis", "stall_causes", "probe,idle");
+	assert_int_equal(results_causes(l), STALL_CAUSE_BIT(STALL_IDLE));
+	json_decref(l);
+	/* stall_cause_set_parse reads what stall_cause_set_format writes, every set. */
+	for (stall_cause_set s = 0; s < (1u << STALL_NCAUSES); s++) {
+		stall_cause_set_format(s, buf, sizeof buf);
+		assert_int_equal(stall_cause_set_parse(buf, &set), 0);
+		assert_int_equal(set, s);
+	}
+	assert_int_equal(stall_cause_set_parse("", &set), 0);
+	assert_int_equal(set, 0);
+	assert_int_equal(stall_cause_set_parse("idle,bogus", &set), -1);
+	assert_int_equal(set, STALL_CAUSE_BIT(STALL_IDLE));
+	assert_int_equal(stall_cause_set_parse("idle,", &set), -1);
+	assert_int_equal(stall_cause_set_parse("abort_", &set), -1);
+	assert_int_equal(set, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_other_scenario_refused),
 		cmocka_unit_test(test_tail),
 		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_typed_values),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
