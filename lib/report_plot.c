@@ -67,7 +67,11 @@ static int targets_data(const char *pdir, const struct scenario *sc, struct cell
 			}
 		fputc('\n', d);
 	}
-	return fclose(d) == 0 ? 0 : -1;
+	if (fclose(d) != 0) {
+		snprintf(err, errlen, "report: %s/targets.dat: %s", pdir, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* The targets side by side (a histogram per measure), when target.kind is a matrix key and
@@ -163,6 +167,10 @@ int report_plots(const char *rundir, const char *pdir, const struct scenario *sc
 {
 	char log[1300];
 
+	if (sc->naxes >= RP_MAX_AXES) {
+		snprintf(err, errlen, "report: %zu matrix keys, the plots take at most %d", sc->naxes, RP_MAX_AXES - 1);
+		return -1;
+	}
 	/* gnuplot appends its messages there: this rendering's only. */
 	snprintf(log, sizeof log, "%s/gnuplot.log", pdir);
 	unlink(log);

@@ -12,7 +12,9 @@ int report_plots(const char *rundir, const char *pdir, const struct scenario *sc
                  int *have_targets, char *err, size_t errlen);
 
 /* Shared by report_plot*.c (the run's plots). */
-#define RP_MAX_AXES 32
+/* More than any matrix has: an axis is a schema key, each at most once (report_plots
+ * refuses a larger one rather than draw it wrong). */
+#define RP_MAX_AXES 64
 
 /* A set of matrix axes; its combinations are numbered 0..ncombo-1, the first axis slowest. */
 struct rp_group {

@@ -28,7 +28,7 @@ struct vtext {
 
 static void vtext_free(struct vtext *x)
 {
-	if (x->in_dl)
+	if (x->in_dl && x->seen) /* both allocated before any of their rows */
 		for (size_t a = 0; a < x->sc->naxes; a++) {
 			free(x->in_dl[a]);
 			free(x->seen[a]);
