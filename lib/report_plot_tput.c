@@ -15,6 +15,7 @@ struct tput {
 	int numeric;       /* x at the values' numbers, else at 0..n-1 */
 	struct rp_group series;
 	double floor_y;    /* where deadlock markers sit */
+	double step_y;     /* a series' crosses above the previous one's: a factor (log y), else a height */
 	int logy;
 	unsigned points;   /* rows written: completed or deadlocked */
 	int *rows;         /* per series: completed positions */
@@ -83,6 +84,7 @@ static void tput_yscale(struct cells *c, json_t *bl, struct tput *t)
 	}
 	t->logy = lo > 0 && hi / lo > 50;
 	t->floor_y = t->logy ? lo / 2 : 0;
+	t->step_y = t->logy ? 2.0 : (hi > 0 ? hi : 1) * 0.06;
 }
 
 /* throughput-S.dat (completed runs of series s, in x order) and s's deadlocks appended to
@@ -203,37 +205,57 @@ static int tput_data(const char *pdir, const struct scenario *sc, struct cells *
 	return 0;
 }
 
-/* The plot command: a clause per series that has a completed run (line type S + 1), its
- * deadlocks as crosses on the axis in the same colour (k/N above them, stacked per series),
- * the baselines. */
+/* The style of series s: gnuplot's 8 colours, then dashed lines and other points. */
+static void series_style(FILE *gp, size_t s)
+{
+	static const int pts[] = { 7, 5, 9, 11, 13 };
+
+	fprintf(gp, " lt %zu dt %zu pt %d", s % 8 + 1, s / 8 % 5 + 1, pts[s / 8 % 5]);
+}
+
+/* The plot command: a clause per series that has a completed run, its deadlocks as
+ * crosses at the bottom in the same colour, each series' a step above the previous one's
+ * so that none hides another (k/N above them when repeated), the baselines. */
 static void tput_plot(FILE *gp, const struct scenario *sc, const struct tput *t, json_t *bl)
 {
 	const char *with = t->numeric ? (sc->repeat > 1 ? "yerrorlines" : "linespoints") :
 	                                (sc->repeat > 1 ? "yerrorbars" : "points");
 	const char *sep = "plot ";
-	char title[400];
-	size_t bi, stack = 0, o;
+	char title[400], ycol[64];
+	size_t bi, stack = 0, o, ndl = 0;
 	json_t *e;
 
 	for (size_t s = 0; s < t->series.ncombo; s++) {
 		rp_group_label(sc, &t->series, s, title, sizeof title);
 		if (t->rows[s]) {
-			fprintf(gp, "%s'throughput-%zu.dat' using 1:2%s with %s lw 2 pt 7 lt %zu title ", sep, s,
-			        sc->repeat > 1 ? ":3:4" : "", with, s + 1);
+			fprintf(gp, "%s'throughput-%zu.dat' using 1:2%s with %s lw 2", sep, s, sc->repeat > 1 ? ":3:4" : "",
+			        with);
+			series_style(gp, s);
+			fprintf(gp, " title ");
 			rp_string(gp, title[0] ? title : "completed");
 			sep = ", \\\n     ";
 		}
 		if (!t->dls[s])
 			continue;
-		fprintf(gp, "%s'throughput-deadlock.dat' using 1:($4 == %zu ? $2 : 1/0) with points pt 2 ps 2.5 lw 3 "
-		            "lt %zu title ", sep, s, s + 1);
+		if (t->logy) {
+			double f = 1;
+
+			for (size_t k = 0; k < ndl; k++)
+				f *= t->step_y;
+			snprintf(ycol, sizeof ycol, "$2 * %.6g", f);
+		}
+		else
+			snprintf(ycol, sizeof ycol, "$2 + %.6g", t->step_y * (double)ndl);
+		ndl++;
+		fprintf(gp, "%s'throughput-deadlock.dat' using 1:($4 == %zu ? %s : 1/0) with points pt 2 ps 2.5 lw 3 lt %zu "
+		            "title ", sep, s, ycol, s % 8 + 1);
 		o = strlen(title);
-		app(title, sizeof title, &o, "%sprobe deadlock, nothing echoed (on the axis%s)", o ? ": " : "",
+		app(title, sizeof title, &o, "%sprobe deadlock, nothing echoed (crosses at the bottom%s)", o ? ": " : "",
 		    sc->repeat > 1 ? "; k/N: in k of N runs" : "");
 		rp_string(gp, title);
 		if (sc->repeat > 1)
-			fprintf(gp, ", \\\n     '' using 1:($4 == %zu ? $2 : 1/0):3 with labels offset 0,%.1f tc lt %zu notitle",
-			        s, 1.5 + 1.2 * (double)stack++, s + 1);
+			fprintf(gp, ", \\\n     '' using 1:($4 == %zu ? %s : 1/0):3 with labels offset 0,%.1f tc lt %zu notitle",
+			        s, ycol, 1.5 + 1.2 * (double)stack++, s % 8 + 1);
 		sep = ", \\\n     ";
 	}
 	json_array_foreach(json_object_get(bl, "targets"), bi, e) {
