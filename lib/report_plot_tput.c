@@ -1,7 +1,7 @@
 /* report_plot_tput: echoed throughput against one matrix axis (the payload if it is one,
  * else the first numeric axis, else the first axis with its values as categories), a series
  * per combination of the other axes; repeats as their mean with min-max bars; deadlocked
- * positions as markers on the axis; the iperf baselines as reference lines. */
+ * positions as crosses at the bottom; the iperf baselines as reference lines. */
 #include "report_plot.h"
 #include "plot.h"
 
