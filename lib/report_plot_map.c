@@ -120,12 +120,15 @@ static void map_panel(FILE *gp, size_t p, const struct map_kinds *k)
 static void map_head(FILE *gp, const struct scenario *sc, struct cells *c, int ax, int ay, size_t np)
 {
 	size_t cols = np < 3 ? np : 3, rows = (np + cols - 1) / cols, ny = ay >= 0 ? sc->axes[ay].n : 1;
+	size_t panel_w = 170 * sc->axes[ax].n + 200; /* room for "2/3 deadlock, max 0.55 s" a square */
 	double maxst = 0.1;
 
 	for (size_t i = 0; i < c->n; i++)
 		if (num(json_object_get(c->v[i], "stall"), "total_s") > maxst)
 			maxst = num(json_object_get(c->v[i], "stall"), "total_s");
-	plot_terminal(gp, "stallmap", (int)(cols > 1 ? 560 * cols : 800), (int)(rows * (ny > 1 ? 560 : 300) + 60));
+	if (panel_w < (cols > 1 ? 560 : 800))
+		panel_w = cols > 1 ? 560 : 800;
+	plot_terminal(gp, "stallmap", (int)(panel_w * cols), (int)(rows * (ny > 1 ? 560 : 300) + 60));
 	fprintf(gp, "set palette defined (0 '#ffffff', %.3f '#ffb74d', %.3f '#c62828')\n"
 	            "set cbrange [0:%.3f]\nset cblabel 'stall time (s)%s'\n"
 	            "set xlabel '%s'\nset ylabel '%s'\nset tics scale 0\nunset key\nset xtics (",

@@ -15,11 +15,12 @@ struct tput {
 	int numeric;       /* x at the values' numbers, else at 0..n-1 */
 	struct rp_group series;
 	double floor_y;    /* where deadlock markers sit */
-	double step_y;     /* a series' crosses above the previous one's: a factor (log y), else a height */
 	int logy;
 	unsigned points;   /* rows written: completed or deadlocked */
 	int *rows;         /* per series: completed positions */
 	unsigned *dls;     /* per series: deadlocked positions */
+	unsigned *dl_n;    /* per x position: the series that deadlocked there */
+	unsigned *dl_seen; /* ...and how many of them are written so far */
 };
 
 static int axis_numeric(const struct scenario *sc, int a)
@@ -84,7 +85,6 @@ static void tput_yscale(struct cells *c, json_t *bl, struct tput *t)
 	}
 	t->logy = lo > 0 && hi / lo > 50;
 	t->floor_y = t->logy ? lo / 2 : 0;
-	t->step_y = t->logy ? 2.0 : (hi > 0 ? hi : 1) * 0.06;
 }
 
 /* throughput-S.dat (completed runs of series s, in x order) and s's deadlocks appended to
@@ -122,7 +122,12 @@ static int tput_series(const char *pdir, const struct scenario *sc, struct cells
 
 		rp_aggregate(sc, c, t->ax, order[k], &t->series, s, &a);
 		if (a.deadlocks) {
-			fprintf(dd, "%.6g %.6f \"%u/%u\" %zu\n", x, t->floor_y, a.deadlocks, a.ran, s);
+			/* On a numeric (log) x, the crosses of the series that deadlocked at one x side by
+			 * side, so that none hides another (categorical x is offset per series already). */
+			unsigned rank = t->dl_seen[order[k]]++, n = t->dl_n[order[k]];
+			double dx = t->numeric && n > 1 ? 1 + 0.05 * ((double)rank - (double)(n - 1) / 2) : 1;
+
+			fprintf(dd, "%.6g %.6f \"%u/%u\" %zu\n", x * dx, t->floor_y, a.deadlocks, a.ran, s);
 			t->points++;
 			(*ndl)++;
 		}
@@ -191,6 +196,13 @@ static int tput_data(const char *pdir, const struct scenario *sc, struct cells *
 	if (!dd)
 		return -1;
 	fprintf(dd, "# x y deadlocked/runs series (positions where a run deadlocked)\n");
+	for (size_t s = 0; s < t->series.ncombo; s++)
+		for (size_t v = 0; t->ax >= 0 && v < sc->axes[t->ax].n; v++) {
+			struct rp_agg a;
+
+			rp_aggregate(sc, c, t->ax, v, &t->series, s, &a);
+			t->dl_n[v] += a.deadlocks > 0;
+		}
 	for (size_t s = 0; s < t->series.ncombo; s++) {
 		t->rows[s] = tput_series(pdir, sc, c, t, s, dd, &t->dls[s], err, errlen);
 		if (t->rows[s] < 0) {
@@ -214,15 +226,15 @@ static void series_style(FILE *gp, size_t s)
 }
 
 /* The plot command: a clause per series that has a completed run, its deadlocks as
- * crosses at the bottom in the same colour, each series' a step above the previous one's
- * so that none hides another (k/N above them when repeated), the baselines. */
+ * crosses at the bottom in the same colour, a little aside per series (k/N above them,
+ * stacked per series, when repeated), the baselines. */
 static void tput_plot(FILE *gp, const struct scenario *sc, const struct tput *t, json_t *bl)
 {
 	const char *with = t->numeric ? (sc->repeat > 1 ? "yerrorlines" : "linespoints") :
 	                                (sc->repeat > 1 ? "yerrorbars" : "points");
 	const char *sep = "plot ";
-	char title[400], ycol[64];
-	size_t bi, stack = 0, o, ndl = 0;
+	char title[400];
+	size_t bi, stack = 0, o;
 	json_t *e;
 
 	for (size_t s = 0; s < t->series.ncombo; s++) {
@@ -237,25 +249,15 @@ static void tput_plot(FILE *gp, const struct scenario *sc, const struct tput *t,
 		}
 		if (!t->dls[s])
 			continue;
-		if (t->logy) {
-			double f = 1;
-
-			for (size_t k = 0; k < ndl; k++)
-				f *= t->step_y;
-			snprintf(ycol, sizeof ycol, "$2 * %.6g", f);
-		}
-		else
-			snprintf(ycol, sizeof ycol, "$2 + %.6g", t->step_y * (double)ndl);
-		ndl++;
-		fprintf(gp, "%s'throughput-deadlock.dat' using 1:($4 == %zu ? %s : 1/0) with points pt 2 ps 2.5 lw 3 lt %zu "
-		            "title ", sep, s, ycol, s % 8 + 1);
+		fprintf(gp, "%s'throughput-deadlock.dat' using 1:($4 == %zu ? $2 : 1/0) with points pt 2 ps 2.5 lw 3 lt %zu "
+		            "title ", sep, s, s % 8 + 1);
 		o = strlen(title);
 		app(title, sizeof title, &o, "%sprobe deadlock, nothing echoed (crosses at the bottom%s)", o ? ": " : "",
 		    sc->repeat > 1 ? "; k/N: in k of N runs" : "");
 		rp_string(gp, title);
 		if (sc->repeat > 1)
-			fprintf(gp, ", \\\n     '' using 1:($4 == %zu ? %s : 1/0):3 with labels offset 0,%.1f tc lt %zu notitle",
-			        s, ycol, 1.5 + 1.2 * (double)stack++, s % 8 + 1);
+			fprintf(gp, ", \\\n     '' using 1:($4 == %zu ? $2 : 1/0):3 with labels offset 0,%.1f tc lt %zu notitle",
+			        s, 1.5 + 1.2 * (double)stack++, s % 8 + 1);
 		sep = ", \\\n     ";
 	}
 	json_array_foreach(json_object_get(bl, "targets"), bi, e) {
@@ -298,7 +300,9 @@ int rp_throughput(const char *rundir, const char *pdir, const struct scenario *s
 	tput_yscale(c, bl, &t);
 	t.rows = calloc(t.series.ncombo, sizeof *t.rows);
 	t.dls = calloc(t.series.ncombo, sizeof *t.dls);
-	if (!t.rows || !t.dls) {
+	t.dl_n = calloc(t.ax >= 0 ? sc->axes[t.ax].n : 1, sizeof *t.dl_n);
+	t.dl_seen = calloc(t.ax >= 0 ? sc->axes[t.ax].n : 1, sizeof *t.dl_seen);
+	if (!t.rows || !t.dls || !t.dl_n || !t.dl_seen) {
 		snprintf(err, errlen, "report: out of memory");
 		goto out;
 	}
@@ -322,5 +326,7 @@ out:
 	json_decref(bl);
 	free(t.rows);
 	free(t.dls);
+	free(t.dl_n);
+	free(t.dl_seen);
 	return rc;
 }
