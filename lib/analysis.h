@@ -83,7 +83,9 @@ json_t *analysis_to_json(const struct analysis *an);
 /* The same document written to out: the bytes of
  * json_dumps(analysis_to_json(an), JSON_INDENT(2) | JSON_PRESERVE_ORDER),
  * dumped by jansson a connection and a frame at a time, without building the
- * whole tree. Returns 0, or -1 on a write error or when jansson refuses. */
+ * whole tree. A string that is not UTF-8 (the path) has its invalid bytes
+ * replaced by U+FFFD, in both. Returns 0, or -1 on a write error or when out
+ * of memory. */
 int analysis_write_json(const struct analysis *an, FILE *out);
 /* Text summary (lib/analysis_text.c), and the tcpdump-style excerpts around each stall onset. */
 void analysis_print(const struct analysis *an, FILE *out);
