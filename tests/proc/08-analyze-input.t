@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # skip needs root (CAP_NET_RAW) to make its captures"
 	exit 0
 fi
-plan 18
+plan 19
 P="$BIN/probelock"
 
 # The draft's deadlock, captured twice at once: snaplen 128 and 64.
@@ -76,6 +76,13 @@ head -c 24 "$TMP/s128.pcap" >"$TMP/hdr.pcap"
 "$P" analyze --json "$TMP/hdr.pcap" >"$TMP/hdr.json"
 is "$?:$(json "$TMP/hdr.json" '$d->{packets}'):$(json "$TMP/hdr.json" 'scalar @{$d->{connections}}')" "0:0:0" \
 	"header only: exit 0, no packet, no connection"
+
+# A path that is not UTF-8 (a Linux file name is any bytes): valid JSON, each
+# byte that does not start a UTF-8 character given as U+FFFD.
+cp "$TMP/hdr.pcap" "$TMP/bad-"$'\xff\xe2\x82'"-name.pcap"
+"$P" analyze --json "$TMP/bad-"$'\xff\xe2\x82'"-name.pcap" >"$TMP/bad.json"
+is "$?:$(json "$TMP/bad.json" '$d->{file}')" "0:$TMP/bad-"$'\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd'"-name.pcap" \
+	"path not UTF-8: exit 0, valid JSON, the bad bytes as U+FFFD"
 
 # Cut in the middle of a record: a partial result, with where it stopped.
 size=$(stat -c %s "$TMP/s128.pcap")
