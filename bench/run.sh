@@ -110,7 +110,7 @@ best_of() {
 # frames (GSO off); snaplen 128. probelock analyze --json against
 # tshark -q -z expert, best of 3 each; every flag count must be equal, and
 # probelock at least 20x faster (30-31x measured since jansson writes the
-# JSON, 40-42x with the hand-written writer it replaced: bench/README.md).
+# JSON, 32-49x with the hand-written writer it replaced: bench/README.md).
 # PROBELOCK_REF=path/to/probelock: also times that build on the same capture.
 # Memory: the same capture twice over (mergecap -a: twice the packets, the
 # same connections) must not take more.
