@@ -212,6 +212,8 @@ size_t scenario_expect_docs(const struct scenario_word_doc **docs);
 const char *scenario_expect_word(const struct scenario_expect *x, const char *field);
 /* The i-th allowed word of d, NULL after the last. */
 const char *scenario_word(const struct scenario_word_doc *d, size_t i);
+/* The allowed words of d as "a, b, c" into buf, cut to len. Returns buf. */
+const char *scenario_word_list(const struct scenario_word_doc *d, char *buf, size_t len);
 
 /* The schema, for documentation and tools: dotted key, type, default, what it is. */
 struct scenario_key_doc {

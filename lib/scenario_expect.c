@@ -60,15 +60,21 @@ size_t scenario_expect_docs(const struct scenario_word_doc **docs)
 	return sizeof expect_docs / sizeof expect_docs[0];
 }
 
-/* The allowed words as "a, b, c" into buf. */
-static const char *expect_words(const struct scenario_word_doc *d, char *buf, size_t len)
+const char *scenario_word_list(const struct scenario_word_doc *d, char *buf, size_t len)
 {
 	const char *w;
 	size_t o = 0;
 
+	if (!len)
+		return buf;
 	buf[0] = 0;
-	for (size_t i = 0; (w = scenario_word(d, i)) && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", w);
+	for (size_t i = 0; (w = scenario_word(d, i)) && o + 1 < len; i++) {
+		int n = snprintf(buf + o, len - o, "%s%s", i ? ", " : "", w);
+
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
 	return buf;
 }
 
@@ -81,7 +87,7 @@ static void load_word(struct scenario *sc, int *dst, const struct scenario_word_
 
 	if (v->type != YAML_SCALAR_NODE) {
 		sc_error(sc, LINE(v), COL(v), "expect: %s: expected one of %s, found %s", d->key,
-		         expect_words(d, all, sizeof all), node_kind(v));
+		         scenario_word_list(d, all, sizeof all), node_kind(v));
 		return;
 	}
 	*dst = expect_index(d, scalar(v));
@@ -91,7 +97,7 @@ static void load_word(struct scenario *sc, int *dst, const struct scenario_word_
 		cands[n] = scenario_word(d, n);
 	cands[n] = NULL;
 	sc_error(sc, LINE(v), COL(v), "expect: %s: unknown value '%s'%s (one of %s)", d->key, scalar(v),
-	         sc_suggest(scalar(v), cands, n, sug), expect_words(d, all, sizeof all));
+	         sc_suggest(scalar(v), cands, n, sug), scenario_word_list(d, all, sizeof all));
 }
 
 static void load_when(struct scenario *sc, yaml_document_t *doc, struct scenario_expect *e, yaml_node_t *val)

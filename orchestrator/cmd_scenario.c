@@ -172,25 +172,13 @@ usage:
 	return 2;
 }
 
-/* The allowed words of a field: "a, b, c". */
-static const char *word_list(const struct scenario_word_doc *d, char *buf, size_t len)
-{
-	const char *w;
-	size_t o = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; (w = scenario_word(d, i)) && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", w);
-	return buf;
-}
-
 static void print_words(const struct scenario_word_doc *d, size_t n)
 {
 	char buf[256];
 
 	for (size_t i = 0; i < n; i++) {
 		if (d[i].values)
-			printf("%-24s %-9s %s: %s\n", d[i].key, d[i].type, word_list(&d[i], buf, sizeof buf), d[i].help);
+			printf("%-24s %-9s %s: %s\n", d[i].key, d[i].type, scenario_word_list(&d[i], buf, sizeof buf), d[i].help);
 		else
 			printf("%-24s %-9s %s\n", d[i].key, d[i].type, d[i].help);
 	}
