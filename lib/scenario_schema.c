@@ -205,17 +205,16 @@ int sc_enum_index(const char *const *v, const char *s)
  * the number. */
 const char *sc_format_value(const struct schema_ent *e, uint64_t v, char *buf, size_t len)
 {
-	struct unit { const char *name; uint64_t mult; };
-	static const struct unit dur[] = {
-		{ "h", 3600 * SEC }, { "m", 60 * SEC }, { "s", SEC }, { "ms", SEC / 1000 }, { "us", 1 },
-	}, size[] = {
-		{ "T", 1ull << 40 }, { "G", 1ull << 30 }, { "M", 1ull << 20 }, { "K", 1ull << 10 }, { "", 1 },
-	};
-	const struct unit *u = e->type == T_DUR ? dur : e->type == T_SIZE ? size : NULL;
+	static const struct {
+		const char *name;
+		uint64_t mult;
+	} size[] = { { "T", 1ull << 40 }, { "G", 1ull << 30 }, { "M", 1ull << 20 }, { "K", 1ull << 10 }, { "", 1 } };
 
-	for (size_t i = 0; u && v && i < 5; i++)
-		if (v % u[i].mult == 0) {
-			snprintf(buf, len, "%llu%s", (unsigned long long)(v / u[i].mult), u[i].name);
+	if (e->type == T_DUR)
+		return units_format_duration(v, buf, len);
+	for (size_t i = 0; e->type == T_SIZE && v && i < sizeof size / sizeof size[0]; i++)
+		if (v % size[i].mult == 0) {
+			snprintf(buf, len, "%llu%s", (unsigned long long)(v / size[i].mult), size[i].name);
 			return buf;
 		}
 	snprintf(buf, len, "%llu", (unsigned long long)v);

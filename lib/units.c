@@ -134,9 +134,12 @@ int units_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 		return -1;
 	if (frac && (frac * u->mult) % 1000000000u)
 		return fail(err, errlen, "not a whole number of bytes");
-	if (v < min || v > max)
-		return fail(err, errlen, "out of range [%llu, %llu]", (unsigned long long)min,
-		            (unsigned long long)max);
+	if (v < min || v > max) {
+		char lo[32], hi[32];
+
+		return fail(err, errlen, "out of range [%s, %s]", units_format_size(min, lo, sizeof lo),
+		            units_format_size(max, hi, sizeof hi));
+	}
 	*out = v;
 	return 0;
 }
@@ -162,9 +165,12 @@ int units_parse_duration(const char *s, uint64_t default_unit_us, uint64_t min_u
 	}
 	if (scale_checked(ip, frac, mult, &v, err, errlen) < 0)
 		return -1;
-	if (v < min_us || v > max_us)
-		return fail(err, errlen, "out of range [%lluus, %lluus]", (unsigned long long)min_us,
-		            (unsigned long long)max_us);
+	if (v < min_us || v > max_us) {
+		char lo[32], hi[32];
+
+		return fail(err, errlen, "out of range [%s, %s]", units_format_duration(min_us, lo, sizeof lo),
+		            units_format_duration(max_us, hi, sizeof hi));
+	}
 	*out_us = v;
 	return 0;
 }
@@ -224,6 +230,22 @@ const char *units_format_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%llu %s", (unsigned long long)v, names[i]);
 	else
 		snprintf(buf, len, "%.2f %s", v, names[i]);
+	return buf;
+}
+
+const char *units_format_duration(uint64_t us, char *buf, size_t len)
+{
+	static const struct {
+		const char *name;
+		uint64_t mult;
+	} u[] = { { "h", 3600000000ull }, { "m", 60000000ull }, { "s", 1000000ull }, { "ms", 1000ull }, { "us", 1 } };
+
+	for (size_t i = 0; us && i < sizeof u / sizeof u[0]; i++)
+		if (us % u[i].mult == 0) {
+			snprintf(buf, len, "%llu%s", (unsigned long long)(us / u[i].mult), u[i].name);
+			return buf;
+		}
+	snprintf(buf, len, "0");
 	return buf;
 }
 

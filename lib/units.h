@@ -37,5 +37,8 @@ int units_parse_rate(const char *s, uint64_t max, uint64_t *out, char *err, size
 
 /* Formats a byte count as "16384", "16 KiB", "1.5 MiB" into buf; returns buf. */
 const char *units_format_size(uint64_t bytes, char *buf, size_t len);
+/* Formats a duration in microseconds in the largest unit that divides it, as the
+ * parsers take it: "100ms", "24h", "1500us", "0"; returns buf. */
+const char *units_format_duration(uint64_t us, char *buf, size_t len);
 
 #endif

@@ -75,8 +75,23 @@ static void test_size_range(void **st)
 	(void)st;
 	assert_int_equal(units_parse_size("1K", 1, 1024, &v, err, sizeof err), 0);
 	assert_int_equal(units_parse_size("1025", 1, 1024, &v, err, sizeof err), -1);
-	assert_non_null(strstr(err, "out of range [1, 1024]"));
+	assert_non_null(strstr(err, "out of range [1, 1 KiB]"));
 	assert_int_equal(units_parse_size("0", 1, 1024, &v, err, sizeof err), -1);
+}
+
+/* Ranges are said in the units the options take, never in bare microseconds. */
+static void test_duration_range_message(void **st)
+{
+	uint64_t v;
+	char err[128], buf[32];
+
+	(void)st;
+	assert_int_equal(units_parse_duration("1us", 1000000, 1000, 31536000000000ull, &v, err, sizeof err), -1);
+	assert_non_null(strstr(err, "out of range [1ms, 8760h]"));
+	assert_string_equal(units_format_duration(100000, buf, sizeof buf), "100ms");
+	assert_string_equal(units_format_duration(1500, buf, sizeof buf), "1500us");
+	assert_string_equal(units_format_duration(90000000, buf, sizeof buf), "90s");
+	assert_string_equal(units_format_duration(0, buf, sizeof buf), "0");
 }
 
 static uint64_t dur_ok(const char *s)
@@ -174,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_sizes_rejected),
 		cmocka_unit_test(test_size_range),
+		cmocka_unit_test(test_duration_range_message),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_uint_and_port),
 		cmocka_unit_test(test_rates),
