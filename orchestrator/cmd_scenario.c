@@ -194,24 +194,21 @@ int cmd_keys(int argc, char **argv)
 		printf("usage: probelock keys\n\nPrints what a scenario may hold: the top-level keys, the fields of an\n"
 		       "expectation rule with their allowed values, and every key of the sections\n"
 		       "and the matrix with its type, default and meaning (scenarios/README.md has\n"
-		       "the same table). The headings go to stderr, so that stdout is one key per\n"
-		       "line, the key first.\n");
+		       "the same table). Each heading is a line starting with '#'; every other line\n"
+		       "is one key, the key first.\n");
 		return 0;
 	}
 	if (argc != 1) {
 		fprintf(stderr, "probelock keys: takes no arguments\nusage: probelock keys\n");
 		return 2;
 	}
-	/* The headings go to stderr: stdout is one key per line, key first. */
-	fflush(stdout);
-	fprintf(stderr, "Top-level keys:\n");
+	/* Headings start with '#': every other line is one key, key first. */
+	printf("# Top-level keys:\n");
 	print_words(words, scenario_top_docs(&words));
-	fflush(stdout);
-	fprintf(stderr, "\nFields of an expect rule (- when: {...} then at least one of outcome, stall_cause, ended_by):\n");
+	printf("#\n# Fields of an expect rule (- when: {...} then at least one of outcome, stall_cause, ended_by):\n");
 	print_words(words, scenario_expect_docs(&words));
-	fflush(stdout);
-	fprintf(stderr, "\nKeys of the sections (target: { kind: netns }) and of the matrix (target.kind: [...]):\n"
-	        "%-24s %-9s %-11s %s\n", "key", "type", "default", "meaning");
+	printf("#\n# Keys of the sections (target: { kind: netns }) and of the matrix (target.kind: [...]):\n"
+	       "# %-22s %-9s %-11s %s\n", "key", "type", "default", "meaning");
 	for (size_t i = 0; i < n; i++)
 		printf("%-24s %-9s %-11s %s\n", docs[i].key, docs[i].type, *docs[i].def ? docs[i].def : "\"\"",
 		       docs[i].help);

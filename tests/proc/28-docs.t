@@ -38,15 +38,15 @@ my %md;
 		$md{$sec}{$k} = \@c;
 	}
 }
-# probelock keys: the lines under each heading (headings on stderr, merged).
+# probelock keys: the lines under each heading (the headings start with '#').
 my %pk;
 {
 	my $blk = '';
 	for (split /\n/, slurp($keys)) {
-		if (/^Top-level keys:/) { $blk = 'top'; next }
-		if (/^Fields of an expect rule/) { $blk = 'expect'; next }
-		if (/^Keys of the sections/) { $blk = 'keys'; next }
-		next if /^key\s+type\s+default/ || !/\S/;
+		if (/^# Top-level keys:/) { $blk = 'top'; next }
+		if (/^# Fields of an expect rule/) { $blk = 'expect'; next }
+		if (/^# Keys of the sections/) { $blk = 'keys'; next }
+		next if /^#/ || !/\S/;
 		my ($k, $type, $rest) = /^(\S+)\s+(one of|\S+)\s+(.*)$/ or next;
 		if ($blk eq 'keys') {
 			my ($def, $help) = $rest =~ /^(\S+)\s*(.*)$/;
