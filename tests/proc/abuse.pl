@@ -3,7 +3,9 @@
 # server on 127.0.0.1:PORT, N connections, for at most SECONDS; prints one
 # summary line "KIND key=value ...". Bounded in count and time; stops by itself.
 #   flood      open N connections and hold them for half the time; count those
-#              the server closed
+#              the server closed, and apart those it reset before connect()
+#              returned (beyond --max-conns echod accepts and resets at once:
+#              whether connect() sees the RST is a race)
 #   rst        N times: connect, send 10 KB, close with RST (SO_LINGER 0)
 #   halfclose  N times: send 1..200000 bytes, shut down writing, read the echo
 #              to EOF; count echoes equal to what was sent
@@ -14,7 +16,7 @@
 #   neverread  N connections each sending until the server stops taking, never reading
 use strict;
 use warnings;
-use Errno qw(EAGAIN ECONNRESET EPIPE);
+use Errno qw(EAGAIN ECONNREFUSED ECONNRESET EPIPE);
 use Fcntl;
 use IO::Select;
 use IO::Socket::INET;
@@ -30,15 +32,21 @@ sub nonblock { my $s = shift; fcntl($s, F_SETFL, fcntl($s, F_GETFL, 0) | O_NONBL
 sub pat { my ($off, $len) = @_; join '', map { chr(($off + $_) * 7 % 251) } 0 .. $len - 1 }
 
 if ($kind eq 'flood') {
-	my @s;
-	for (1 .. $n) { last if time > $deadline; my $s = conn() or next; nonblock($s); push @s, $s }
+	my (@s, $reset_in_connect);
+	$reset_in_connect = 0;
+	for (1 .. $n) {
+		last if time > $deadline;
+		my $s = conn() or do { $reset_in_connect++ if $! == ECONNRESET || $! == ECONNREFUSED; next };
+		nonblock($s);
+		push @s, $s;
+	}
 	my ($closed, %gone) = (0);
 	my $release = time + $secs / 2;
 	while (time < $release) {
 		my @r = IO::Select->new(grep { !$gone{fileno $_} } @s)->can_read(0.2);
 		for my $s (@r) { my $got = sysread($s, my $b, 100); if (!defined $got ? $! != EAGAIN : $got == 0) { $gone{fileno $s} = 1; $closed++ } }
 	}
-	print "flood connected=", scalar(@s), " closed_by_server=$closed\n";
+	print "flood connected=", scalar(@s), " closed_by_server=$closed reset_in_connect=$reset_in_connect\n";
 } elsif ($kind eq 'rst') {
 	my ($done, $refused) = (0, 0);
 	while ($done < $n && time < $deadline) {
