@@ -102,12 +102,8 @@ static void load_word(struct scenario *sc, int *dst, const struct scenario_word_
 
 static void load_when(struct scenario *sc, yaml_document_t *doc, struct scenario_expect *e, yaml_node_t *val)
 {
-	const char *keys[SC_NSCHEMA + 1];
 	char sug[96];
 
-	for (size_t i = 0; i < SC_NSCHEMA; i++)
-		keys[i] = sc_schema[i].key;
-	keys[SC_NSCHEMA] = NULL;
 	if (val->type != YAML_MAPPING_NODE) {
 		sc_error(sc, LINE(val), COL(val), "expect: when: expected a mapping of dotted keys to values, found %s",
 		          node_kind(val));
@@ -123,8 +119,7 @@ static void load_when(struct scenario *sc, yaml_document_t *doc, struct scenario
 		if (is_merge_key(wk))
 			continue; /* sc_check_merge_keys says so */
 		if (ei < 0) {
-			sc_error(sc, LINE(wk), COL(wk), "expect: when: %s: unknown key%s", wn,
-			          sc_suggest(wn, keys, SC_NSCHEMA, sug));
+			sc_error(sc, LINE(wk), COL(wk), "expect: when: %s: unknown key%s", wn, sc_suggest_key(wn, sug));
 			continue;
 		}
 		snprintf(path, sizeof path, "expect: when: %s", wn);

@@ -18,17 +18,12 @@ struct fterm {
 /* A term's key and value: a known key, a value that parses for it. */
 static int check_term(struct fterm *t, char *err, size_t errlen)
 {
-	const char *keys[SC_NSCHEMA + 1];
 	char sug[96], cause[160], exp[160];
 	uint64_t v;
 
 	t->ent = sc_find_ent(t->key);
 	if (t->ent < 0) {
-		for (size_t k = 0; k < SC_NSCHEMA; k++)
-			keys[k] = sc_schema[k].key;
-		keys[SC_NSCHEMA] = NULL;
-		snprintf(err, errlen, "--only '%s': unknown key '%s'%s", t->text, t->key,
-		         sc_suggest(t->key, keys, SC_NSCHEMA, sug));
+		snprintf(err, errlen, "--only '%s': unknown key '%s'%s", t->text, t->key, sc_suggest_key(t->key, sug));
 		return -1;
 	}
 	if (!*t->val) {

@@ -42,6 +42,8 @@ int sc_find_ent(const char *key);
 size_t sc_edit_distance(const char *a, const char *b);
 /* "; did you mean 'x'?" for the nearest of n candidates (or up to NULL), or "" (buf must hold 96). */
 const char *sc_suggest(const char *word, const char *const *cands, size_t n, char *buf);
+/* sc_suggest among the schema's keys. */
+const char *sc_suggest_key(const char *word, char *buf);
 /* What a value of e looks like, for "expected ...". */
 const char *sc_type_expect(const struct schema_ent *e, char *buf, size_t len);
 /* v as a scenario writes it: 100ms, 24h, 64K. */

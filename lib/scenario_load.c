@@ -214,15 +214,12 @@ static int load_axis_values(struct scenario *sc, yaml_document_t *doc, struct sc
 /* The entry of matrix key ak, or -1 (with the error when it is not one). */
 static int axis_entry(struct scenario *sc, const yaml_node_t *ak, const yaml_node_t *av)
 {
-	const char *keys[SC_NSCHEMA + 1], *key = scalar(ak);
+	const char *key = scalar(ak);
 	char sug[96];
 	int ei = sc_find_ent(key);
 
 	if (ei < 0) {
-		for (size_t i = 0; i < SC_NSCHEMA; i++)
-			keys[i] = sc_schema[i].key;
-		keys[SC_NSCHEMA] = NULL;
-		sc_error(sc, LINE(ak), COL(ak), "matrix: %s: unknown key%s", key, sc_suggest(key, keys, SC_NSCHEMA, sug));
+		sc_error(sc, LINE(ak), COL(ak), "matrix: %s: unknown key%s", key, sc_suggest_key(key, sug));
 		return -1;
 	}
 	for (size_t i = 0; i < sc->naxes; i++)

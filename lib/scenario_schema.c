@@ -138,6 +138,15 @@ const char *sc_suggest(const char *word, const char *const *cands, size_t n, cha
 	return buf;
 }
 
+const char *sc_suggest_key(const char *word, char *buf)
+{
+	const char *keys[SC_NSCHEMA];
+
+	for (size_t i = 0; i < SC_NSCHEMA; i++)
+		keys[i] = sc_schema[i].key;
+	return sc_suggest(word, keys, SC_NSCHEMA, buf);
+}
+
 int sc_find_ent(const char *key)
 {
 	for (size_t i = 0; i < SC_NSCHEMA; i++)
