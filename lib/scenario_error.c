@@ -3,7 +3,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 void sc_error(struct scenario *sc, unsigned line, unsigned col, const char *fmt, ...)
 {
@@ -23,11 +22,9 @@ void sc_error(struct scenario *sc, unsigned line, unsigned col, const char *fmt,
 		sc->errors_truncated = 1;
 		return;
 	}
-	v = realloc(sc->errors, (sc->nerrors + 1) * sizeof *v);
-	if (!v) {
-		sc->oom = 1;
+	v = sc_grow(sc, sc->errors, sc->nerrors, sizeof *v);
+	if (!v)
 		return;
-	}
 	sc->errors = v;
 	v[sc->nerrors++] = e;
 }

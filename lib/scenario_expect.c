@@ -129,11 +129,9 @@ static void load_when(struct scenario *sc, yaml_document_t *doc, struct scenario
 		}
 		if (sc_check_value(sc, &sc_schema[ei], path, scalar(wv), LINE(wv), COL(wv)) < 0)
 			continue;
-		nw = realloc(e->when, (e->nwhen + 1) * sizeof *e->when);
-		if (!nw) {
-			sc->oom = 1;
+		nw = sc_grow(sc, e->when, e->nwhen, sizeof *e->when);
+		if (!nw)
 			return;
-		}
 		e->when = nw;
 		e->when[e->nwhen].ent = ei;
 		e->when[e->nwhen].v.raw = xstrdup(sc, scalar(wv));
@@ -196,11 +194,9 @@ void sc_load_expect(struct scenario *sc, yaml_document_t *doc, yaml_node_t *s)
 			          node_kind(r));
 			continue;
 		}
-		v = realloc(sc->expects, (sc->nexpects + 1) * sizeof *v);
-		if (!v) {
-			sc->oom = 1;
+		v = sc_grow(sc, sc->expects, sc->nexpects, sizeof *v);
+		if (!v)
 			return;
-		}
 		sc->expects = v;
 		load_rule(sc, doc, &v[sc->nexpects++], r);
 	}

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -130,6 +131,17 @@ static inline char *xstrdup(struct scenario *sc, const char *s)
 	if (!d)
 		sc->oom = 1;
 	return d;
+}
+
+/* realloc of p (n elements of size bytes) to n + 1 that records a failure in sc
+ * like xstrdup; NULL then, and p is left as it was. */
+static inline void *sc_grow(struct scenario *sc, void *p, size_t n, size_t size)
+{
+	void *v = realloc(p, (n + 1) * size);
+
+	if (!v)
+		sc->oom = 1;
+	return v;
 }
 
 #endif

@@ -251,7 +251,7 @@ static int load_axis(struct scenario *sc, yaml_document_t *doc, yaml_node_t *ak,
 	if (is_merge_key(ak) || (ei = axis_entry(sc, ak, av)) < 0)
 		return 0; /* merge keys: sc_check_merge_keys says so */
 	nitems = (size_t)(av->data.sequence.items.top - av->data.sequence.items.start);
-	v = realloc(sc->axes, (sc->naxes + 1) * sizeof *v);
+	v = sc_grow(sc, sc->axes, sc->naxes, sizeof *v);
 	if (!v)
 		return -1;
 	sc->axes = v;
