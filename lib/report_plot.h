@@ -37,9 +37,10 @@ void rp_string(FILE *f, const char *s);
 void rp_group_except(const struct scenario *sc, const int *skip, size_t nskip, struct rp_group *g);
 /* Combination combo of g as "key=value, key=value" ("" for an empty group). */
 void rp_group_label(const struct scenario *sc, const struct rp_group *g, size_t combo, char *out, size_t len);
-/* The runs whose value index on axis ax is v (ax -1: any) and whose combination of g is combo. */
-void rp_aggregate(const struct scenario *sc, const struct cells *c, int ax, size_t v, const struct rp_group *g,
-                  size_t combo, struct rp_agg *out);
+/* What the runs did at every position, in one pass over the cells: entry v * g->ncombo + combo
+ * holds the runs whose value index on axis ax is v (ax -1: any, v 0) and whose combination
+ * of g is combo (ax not in g). To free(); NULL when out of memory. */
+struct rp_agg *rp_aggregate(const struct scenario *sc, const struct cells *c, int ax, const struct rp_group *g);
 int rp_throughput(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, char *err,
                   size_t errlen);
 int rp_stallmap(const char *pdir, const struct scenario *sc, struct cells *c, char *err, size_t errlen);

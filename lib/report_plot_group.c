@@ -65,29 +65,31 @@ void rp_group_label(const struct scenario *sc, const struct rp_group *g, size_t 
 		    sc->axes[g->a[k]].values[group_value(sc, g, combo, k)].raw);
 }
 
-static int at_position(const struct scenario *sc, const size_t *pick, int ax, size_t v, const struct rp_group *g,
-                       size_t combo)
+/* The index of a run at pick in rp_aggregate's table: its value on ax (0 when ax is -1), then
+ * its combination of g (the first axis slowest, as group_value reads it). */
+static size_t position(const struct scenario *sc, const size_t *pick, int ax, const struct rp_group *g)
 {
-	if (ax >= 0 && pick[ax] != v)
-		return 0;
+	size_t combo = 0;
+
 	for (size_t k = 0; k < g->n; k++)
-		if (pick[g->a[k]] != group_value(sc, g, combo, k))
-			return 0;
-	return 1;
+		combo = combo * sc->axes[g->a[k]].n + pick[g->a[k]];
+	return (ax >= 0 ? pick[ax] : 0) * g->ncombo + combo;
 }
 
-void rp_aggregate(const struct scenario *sc, const struct cells *c, int ax, size_t v, const struct rp_group *g,
-                  size_t combo, struct rp_agg *out)
+struct rp_agg *rp_aggregate(const struct scenario *sc, const struct cells *c, int ax, const struct rp_group *g)
 {
-	memset(out, 0, sizeof *out);
+	size_t nv = ax >= 0 ? sc->axes[ax].n : 1;
+	struct rp_agg *tab = calloc(nv * g->ncombo, sizeof *tab);
+
+	if (!tab)
+		return NULL;
 	for (size_t j = 0; j < sc->ncells; j++)
-		out->expected += (unsigned)at_position(sc, sc->cells[j].pick, ax, v, g, combo);
+		tab[position(sc, sc->cells[j].pick, ax, g)].expected++;
 	for (size_t i = 0; i < c->n; i++) {
+		struct rp_agg *out = &tab[position(sc, c->cell[i]->pick, ax, g)];
 		json_t *l = c->v[i];
 		double st = num(json_object_get(l, "stall"), "total_s");
 
-		if (!at_position(sc, c->cell[i]->pick, ax, v, g, combo))
-			continue;
 		out->ran++;
 		out->deadlocks += (unsigned)is_deadlock(l);
 		out->stall_max = st > out->stall_max ? st : out->stall_max;
@@ -98,4 +100,5 @@ void rp_aggregate(const struct scenario *sc, const struct cells *c, int ax, size
 		out->sum += mbps(l);
 		out->completed++;
 	}
+	return tab;
 }

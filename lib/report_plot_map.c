@@ -6,6 +6,7 @@
 #include "plot.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The map's axes: x the payload (or the first axis other than the mode and the target),
@@ -37,9 +38,11 @@ struct map_kinds {
 	unsigned plain, deadlock, notrun;
 };
 
-/* stallmap-P.dat: a line per square: x y stall_s deadlocks runs expected "label". */
-static int map_data(const char *pdir, const struct scenario *sc, struct cells *c, int ax, int ay,
-                    const struct rp_group *panels, size_t p, struct map_kinds *k, char *err, size_t errlen)
+/* stallmap-P.dat: a line per square: x y stall_s deadlocks runs expected "label". tab:
+ * rp_aggregate's table on ax by the group squares (the panels' axes, then ay when >= 0). */
+static int map_data(const char *pdir, const struct scenario *sc, const struct rp_agg *tab,
+                    const struct rp_group *squares, int ax, int ay, size_t p, struct map_kinds *k, char *err,
+                    size_t errlen)
 {
 	size_t ny = ay >= 0 ? sc->axes[ay].n : 1;
 	char name[64];
@@ -54,15 +57,11 @@ static int map_data(const char *pdir, const struct scenario *sc, struct cells *c
 	           "NaN: not run)\n");
 	for (size_t y = 0; y < ny; y++) {
 		for (size_t x = 0; x < sc->axes[ax].n; x++) {
-			struct rp_group g = *panels;
-			struct rp_agg a;
+			/* The square: the panel's combination, then y. */
+			struct rp_agg a = tab[x * squares->ncombo + p * ny + y];
 			char label[80];
 			size_t o = 0;
 
-			/* The square: the panel's combination plus y as a one-value group axis. */
-			if (ay >= 0)
-				g.a[g.n++] = ay, g.ncombo *= ny;
-			rp_aggregate(sc, c, ax, x, &g, ay >= 0 ? p * ny + y : p, &a);
 			if (!a.ran) {
 				fprintf(d, "%zu %zu NaN 0 0 %u \"not run\"\n", x, y, a.expected);
 				k->notrun++;
@@ -155,23 +154,35 @@ static void map_head(FILE *gp, const struct scenario *sc, struct cells *c, int a
 /* Returns 1 when drawn, 0 when the matrix has no axis to draw it on, -1 on error. */
 int rp_stallmap(const char *pdir, const struct scenario *sc, struct cells *c, char *err, size_t errlen)
 {
-	struct rp_group panels;
+	struct rp_group panels, squares;
+	struct rp_agg *tab;
 	int ax, ay;
 	FILE *gp;
 
 	if (!sc->naxes)
 		return 0;
 	map_axes(sc, &ax, &ay, &panels);
-	gp = rp_open(pdir, "stallmap.gp", err, errlen);
-	if (!gp)
+	squares = panels;
+	if (ay >= 0)
+		squares.a[squares.n++] = ay, squares.ncombo *= sc->axes[ay].n;
+	tab = rp_aggregate(sc, c, ax, &squares);
+	if (!tab) {
+		snprintf(err, errlen, "report: out of memory");
 		return -1;
+	}
+	gp = rp_open(pdir, "stallmap.gp", err, errlen);
+	if (!gp) {
+		free(tab);
+		return -1;
+	}
 	map_head(gp, sc, c, ax, ay, panels.ncombo);
 	for (size_t p = 0; p < panels.ncombo; p++) {
 		struct map_kinds k;
 		char title[400];
 
-		if (map_data(pdir, sc, c, ax, ay, &panels, p, &k, err, errlen) < 0) {
+		if (map_data(pdir, sc, tab, &squares, ax, ay, p, &k, err, errlen) < 0) {
 			fclose(gp);
+			free(tab);
 			return -1;
 		}
 		rp_group_label(sc, &panels, p, title, sizeof title);
@@ -181,6 +192,7 @@ int rp_stallmap(const char *pdir, const struct scenario *sc, struct cells *c, ch
 		map_panel(gp, p, &k);
 	}
 	fprintf(gp, "unset multiplot\n");
+	free(tab);
 	if (fclose(gp) != 0) {
 		snprintf(err, errlen, "report: %s/stallmap.gp: write error", pdir);
 		return -1;

@@ -14,6 +14,7 @@ struct tput {
 	int ax;            /* the x axis (-1: no matrix, one position) */
 	int numeric;       /* x at the values' numbers, else at 0..n-1 */
 	struct rp_group series;
+	struct rp_agg *agg; /* rp_aggregate's table on ax by series */
 	double floor_y;    /* where deadlock markers sit */
 	int logy;
 	unsigned points;   /* rows written: completed or deadlocked */
@@ -90,7 +91,7 @@ static void tput_yscale(struct cells *c, json_t *bl, struct tput *t)
 /* throughput-S.dat (completed runs of series s, in x order) and s's deadlocks appended to
  * dd (with s). Returns the number of rows of throughput-S.dat, or -1; *ndl gets s's
  * deadlocked positions. */
-static int tput_series(const char *pdir, const struct scenario *sc, struct cells *c, struct tput *t, size_t s,
+static int tput_series(const char *pdir, const struct scenario *sc, struct tput *t, size_t s,
                        FILE *dd, unsigned *ndl, char *err, size_t errlen)
 {
 	size_t nv = t->ax >= 0 ? sc->axes[t->ax].n : 1, *order = calloc(nv, sizeof *order);
@@ -117,10 +118,9 @@ static int tput_series(const char *pdir, const struct scenario *sc, struct cells
 	}
 	fprintf(d, "# x mean_Mbps min_Mbps max_Mbps completed runs (of the completed repeats)\n");
 	for (size_t k = 0; k < nv; k++) {
-		struct rp_agg a;
+		const struct rp_agg a = t->agg[order[k] * t->series.ncombo + s];
 		double x = tput_x(sc, t, order[k], s);
 
-		rp_aggregate(sc, c, t->ax, order[k], &t->series, s, &a);
 		if (a.deadlocks) {
 			/* On a numeric (log) x, the crosses of the series that deadlocked at one x side by
 			 * side, so that none hides another (categorical x is offset per series already). */
@@ -188,7 +188,7 @@ static void tput_head(FILE *gp, const struct scenario *sc, struct cells *c, cons
 }
 
 /* The data of every series: throughput-S.dat, throughput-deadlock.dat; t->rows and t->dls. */
-static int tput_data(const char *pdir, const struct scenario *sc, struct cells *c, struct tput *t, char *err,
+static int tput_data(const char *pdir, const struct scenario *sc, struct tput *t, char *err,
                      size_t errlen)
 {
 	FILE *dd = rp_open(pdir, "throughput-deadlock.dat", err, errlen);
@@ -197,14 +197,10 @@ static int tput_data(const char *pdir, const struct scenario *sc, struct cells *
 		return -1;
 	fprintf(dd, "# x y deadlocked/runs series (positions where a run deadlocked)\n");
 	for (size_t s = 0; s < t->series.ncombo; s++)
-		for (size_t v = 0; t->ax >= 0 && v < sc->axes[t->ax].n; v++) {
-			struct rp_agg a;
-
-			rp_aggregate(sc, c, t->ax, v, &t->series, s, &a);
-			t->dl_n[v] += a.deadlocks > 0;
-		}
+		for (size_t v = 0; t->ax >= 0 && v < sc->axes[t->ax].n; v++)
+			t->dl_n[v] += t->agg[v * t->series.ncombo + s].deadlocks > 0;
 	for (size_t s = 0; s < t->series.ncombo; s++) {
-		t->rows[s] = tput_series(pdir, sc, c, t, s, dd, &t->dls[s], err, errlen);
+		t->rows[s] = tput_series(pdir, sc, t, s, dd, &t->dls[s], err, errlen);
 		if (t->rows[s] < 0) {
 			fclose(dd);
 			return -1;
@@ -302,11 +298,12 @@ int rp_throughput(const char *rundir, const char *pdir, const struct scenario *s
 	t.dls = calloc(t.series.ncombo, sizeof *t.dls);
 	t.dl_n = calloc(t.ax >= 0 ? sc->axes[t.ax].n : 1, sizeof *t.dl_n);
 	t.dl_seen = calloc(t.ax >= 0 ? sc->axes[t.ax].n : 1, sizeof *t.dl_seen);
-	if (!t.rows || !t.dls || !t.dl_n || !t.dl_seen) {
+	t.agg = rp_aggregate(sc, c, t.ax, &t.series);
+	if (!t.rows || !t.dls || !t.dl_n || !t.dl_seen || !t.agg) {
 		snprintf(err, errlen, "report: out of memory");
 		goto out;
 	}
-	if (tput_data(pdir, sc, c, &t, err, errlen) < 0)
+	if (tput_data(pdir, sc, &t, err, errlen) < 0)
 		goto out;
 	if (!t.points) {
 		rc = tput_empty(pdir, sc, err, errlen);
@@ -328,5 +325,6 @@ out:
 	free(t.dls);
 	free(t.dl_n);
 	free(t.dl_seen);
+	free(t.agg);
 	return rc;
 }
