@@ -108,14 +108,12 @@ static void md_cell(FILE *f, const char *s)
 	fputs(" |", f);
 }
 
-static void write_env(FILE *f, const char *rundir)
+/* env.json's table (env: NULL when the folder has none). */
+static void write_env(FILE *f, json_t *env)
 {
-	char path[1200];
-	json_t *env, *v;
+	json_t *v;
 	const char *k;
 
-	snprintf(path, sizeof path, "%s/env.json", rundir);
-	env = json_load_file(path, 0, NULL);
 	if (!env) {
 		fprintf(f, "No env.json in this folder.\n\n");
 		return;
@@ -139,7 +137,6 @@ static void write_env(FILE *f, const char *rundir)
 		fputc('\n', f);
 	}
 	fputc('\n', f);
-	json_decref(env);
 }
 
 static int exists_in(const char *rundir, const char *rel)
@@ -188,9 +185,9 @@ static void write_head(FILE *f, const char *rundir, const struct scenario *sc, c
 	fprintf(f, "## Reproduce\n\n```\n%s\n```\n\nThe scenario is in this folder (`scenario.yaml`); "
 	           "`probelock run scenario.yaml` runs it again, `probelock report .` rebuilds this report.\n\n",
 	        *str(env, "command") ? str(env, "command") : "probelock run scenario.yaml");
-	json_decref(env);
 	fprintf(f, "## Environment\n\n");
-	write_env(f, rundir);
+	write_env(f, env);
+	json_decref(env);
 }
 
 /* baseline.json's measurements and warnings (bl: NULL when the run has none), then the plots. */
