@@ -323,11 +323,10 @@ static void write_deadlock(FILE *f, const char *rundir, json_t *l)
 
 /* report.md, written as report.md.tmp and renamed: the head, baseline and plots, the cells,
  * and a Deadlocks section for the cells the client or the wire saw deadlocked. */
-static int write_markdown(const char *rundir, const struct scenario *sc, struct cells *c, int have_map,
+static int write_markdown(const char *rundir, const struct scenario *sc, struct cells *c, json_t *bl, int have_map,
                           int have_targets, char *err, size_t errlen)
 {
 	char tmp[1200], path[1200];
-	json_t *bl = baselines(rundir);
 	int base = json_array_size(json_object_get(bl, "targets")) > 0, any = 0;
 	FILE *f;
 
@@ -335,12 +334,10 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 	f = fopen(tmp, "w");
 	if (!f) {
 		snprintf(err, errlen, "report: %s: %s", tmp, strerror(errno));
-		json_decref(bl);
 		return -1;
 	}
 	write_head(f, rundir, sc, c->res);
 	write_baseline_plots(f, bl, have_map, have_targets);
-	json_decref(bl);
 	write_cells(f, sc, c, base);
 	for (size_t i = 0; i < c->n; i++)
 		if (is_deadlock(c->v[i]) || wire_deadlock(c->v[i])) {
@@ -476,17 +473,19 @@ static int write_html(const char *rundir, char *err, size_t errlen)
 int report_generate(const struct results *res, const struct scenario *sc, char *err, size_t errlen)
 {
 	const char *rundir = res->dir;
-	char pdir[1100];
+	char pdir[1100], blpath[1100];
 	struct cells c;
+	json_t *bl;
 	int map, targets;
 
 	if (load_cells(res, sc, &c, err, errlen) < 0)
 		return -1;
+	snprintf(blpath, sizeof blpath, "%s/baseline.json", rundir);
+	bl = json_load_file(blpath, 0, NULL); /* its measurements (a new reference), or NULL */
 	snprintf(pdir, sizeof pdir, "%s/plots", rundir);
 	if (mkdir(pdir, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "report: mkdir %s: %s", pdir, strerror(errno));
-		free_cells(&c);
-		return -1;
+		goto fail;
 	}
 	/* The cells' time-sequence graphs from their kept scripts and data. */
 	for (size_t i = 0; i < c.n; i++) {
@@ -502,13 +501,15 @@ int report_generate(const struct results *res, const struct scenario *sc, char *
 				goto fail;
 		}
 	}
-	if (report_plots(rundir, pdir, sc, &c, &map, &targets, err, errlen) < 0)
+	if (report_plots(bl, pdir, sc, &c, &map, &targets, err, errlen) < 0)
 		goto fail;
-	if (write_markdown(rundir, sc, &c, map, targets, err, errlen) < 0 || write_html(rundir, err, errlen) < 0)
+	if (write_markdown(rundir, sc, &c, bl, map, targets, err, errlen) < 0 || write_html(rundir, err, errlen) < 0)
 		goto fail;
+	json_decref(bl);
 	free_cells(&c);
 	return 0;
 fail:
+	json_decref(bl);
 	free_cells(&c);
 	return -1;
 }

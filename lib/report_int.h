@@ -144,13 +144,4 @@ static inline double mbps(json_t *l)
 	return num(l, "throughput_Bps") * 8 / 1e6;
 }
 
-/* baseline.json's measurements (a new reference), or NULL. */
-static inline json_t *baselines(const char *rundir)
-{
-	char path[1200];
-
-	snprintf(path, sizeof path, "%s/baseline.json", rundir);
-	return json_load_file(path, 0, NULL);
-}
-
 #endif

@@ -162,7 +162,7 @@ static int plots_whole(const char *pdir, char *err, size_t errlen)
 	return 0;
 }
 
-int report_plots(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, int *have_map,
+int report_plots(json_t *bl, const char *pdir, const struct scenario *sc, struct cells *c, int *have_map,
                  int *have_targets, char *err, size_t errlen)
 {
 	char log[1300];
@@ -174,7 +174,7 @@ int report_plots(const char *rundir, const char *pdir, const struct scenario *sc
 	/* gnuplot appends its messages there: this rendering's only. */
 	snprintf(log, sizeof log, "%s/gnuplot.log", pdir);
 	unlink(log);
-	if (rp_throughput(rundir, pdir, sc, c, err, errlen) < 0)
+	if (rp_throughput(bl, pdir, sc, c, err, errlen) < 0)
 		return -1;
 	*have_map = rp_stallmap(pdir, sc, c, err, errlen);
 	if (*have_map < 0)

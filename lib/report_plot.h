@@ -6,9 +6,9 @@
 #include "report_int.h"
 
 /* The run's plots in pdir (plots/): throughput, the stall map, the targets' comparison,
- * each as .gp, .dat, .png and .svg. *have_map and *have_targets say whether the stall map
+ * each as .gp, .dat, .png and .svg; bl: baseline.json's measurements (NULL: none). *have_map and *have_targets say whether the stall map
  * and the targets' plot were drawn. Returns 0, or -1 with err. */
-int report_plots(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, int *have_map,
+int report_plots(json_t *bl, const char *pdir, const struct scenario *sc, struct cells *c, int *have_map,
                  int *have_targets, char *err, size_t errlen);
 
 /* Shared by report_plot*.c (the run's plots). */
@@ -41,7 +41,8 @@ void rp_group_label(const struct scenario *sc, const struct rp_group *g, size_t 
  * holds the runs whose value index on axis ax is v (ax -1: any, v 0) and whose combination
  * of g is combo (ax not in g). To free(); NULL when out of memory. */
 struct rp_agg *rp_aggregate(const struct scenario *sc, const struct cells *c, int ax, const struct rp_group *g);
-int rp_throughput(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, char *err,
+/* bl: baseline.json's measurements, or NULL. */
+int rp_throughput(json_t *bl, const char *pdir, const struct scenario *sc, struct cells *c, char *err,
                   size_t errlen);
 int rp_stallmap(const char *pdir, const struct scenario *sc, struct cells *c, char *err, size_t errlen);
 

@@ -284,10 +284,9 @@ static int tput_empty(const char *pdir, const struct scenario *sc, char *err, si
 	return plot_render(pdir, "throughput.gp", err, errlen);
 }
 
-int rp_throughput(const char *rundir, const char *pdir, const struct scenario *sc, struct cells *c, char *err,
+int rp_throughput(json_t *bl, const char *pdir, const struct scenario *sc, struct cells *c, char *err,
                   size_t errlen)
 {
-	json_t *bl = baselines(rundir);
 	struct tput t = { 0 };
 	FILE *gp = NULL;
 	int rc = -1;
@@ -320,7 +319,6 @@ int rp_throughput(const char *rundir, const char *pdir, const struct scenario *s
 	}
 	rc = plot_render(pdir, "throughput.gp", err, errlen);
 out:
-	json_decref(bl);
 	free(t.rows);
 	free(t.dls);
 	free(t.dl_n);
