@@ -258,12 +258,15 @@ static uint32_t shifted_window(const struct tcpana_dir *d)
 	return d->window << d->win_scale;
 }
 
+/* The unacknowledged list's first size (entries). */
+#define TA_UNACKED_FIRST 16
+
 /* Lists a segment as unacknowledged (Wireshark's ual list). Returns 0, or -1
  * when out of memory. */
 static int unacked_add(struct tcpana_dir *d, uint32_t nextseq)
 {
 	if (d->nunacked == d->capunacked) {
-		uint32_t cap = d->capunacked ? d->capunacked * 2 : 16;
+		uint32_t cap = d->capunacked ? d->capunacked * 2 : TA_UNACKED_FIRST;
 		uint32_t *v;
 
 		if (cap > TA_MAX_UNACKED)
@@ -292,7 +295,10 @@ static void unacked_remove(struct tcpana_dir *d, uint32_t ack)
 	d->nunacked = k;
 	d->unacked_dirty = 0;
 	d->unacked_ack = ack;
-	if (k == 0) {
+	/* Emptied: a list that grew past its first size is given back (state
+	 * grows with connections, not with a burst long gone); the first size is
+	 * kept, so that a segment and its ACK do not cost a malloc and a free. */
+	if (k == 0 && d->capunacked > TA_UNACKED_FIRST) {
 		free(d->unacked);
 		d->unacked = NULL;
 		d->capunacked = 0;
