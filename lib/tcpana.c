@@ -52,8 +52,6 @@ struct tcpana {
 	size_t n, cap;
 };
 
-/* Sequence space comparisons (RFC 1982 style). */
-
 struct tcpana *tcpana_new(void)
 {
 	struct tcpana *a = calloc(1, sizeof *a);
