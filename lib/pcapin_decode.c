@@ -117,24 +117,27 @@ static enum pcapin_skip decode_gre(const uint8_t *p, uint32_t cap, uint32_t rep,
 static enum pcapin_skip decode_udp(const uint8_t *p, uint32_t cap, uint32_t rep, struct tcpseg *s,
                                    int depth);
 
+/* TCP, or a tunnel that may hold it whatever its ports: IP in IP, IPv6 in
+ * IP, GRE. */
+static int ipproto_tcp_or_tunnel(uint8_t proto)
+{
+	return proto == 6 || proto == 4 || proto == 41 || proto == 47;
+}
+
 static enum pcapin_skip decode_ipproto(uint8_t proto, const uint8_t *p, uint32_t cap, uint32_t rep,
                                        struct tcpseg *s, int depth)
 {
-	switch (proto) {
-	case 6:
+	if (proto == 6)
 		return decode_tcp(p, cap, rep, s);
+	if (depth >= 4)
+		return PCAPIN_NOT_TCP; /* tunnels nested deeper are not followed */
+	switch (proto) {
 	case 4:
 	case 41:
-		if (depth >= 4)
-			return PCAPIN_NOT_TCP;
 		return decode_ip(p, cap, rep, s, depth + 1);
 	case 47:
-		if (depth >= 4)
-			return PCAPIN_NOT_TCP;
 		return decode_gre(p, cap, rep, s, depth + 1);
 	case 17:
-		if (depth >= 4)
-			return PCAPIN_NOT_TCP;
 		return decode_udp(p, cap, rep, s, depth + 1);
 	default:
 		return PCAPIN_NOT_TCP;
@@ -173,8 +176,7 @@ static enum pcapin_skip decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t rep
 	if (rd16(p + 6) & 0x2000) {
 		/* First fragment of a fragmented segment: its length is not the
 		 * segment's; without reassembly the payload length is unknown. */
-		return p[9] == 6 || p[9] == 4 || p[9] == 41 || p[9] == 47 ? PCAPIN_FRAGMENT
-		                                                          : PCAPIN_NOT_TCP;
+		return ipproto_tcp_or_tunnel(p[9]) ? PCAPIN_FRAGMENT : PCAPIN_NOT_TCP;
 	}
 	s->family = AF_INET;
 	memset(s->src, 0, sizeof s->src);
@@ -208,7 +210,7 @@ static enum pcapin_skip decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t rep
 	for (;;) {
 		uint32_t hl;
 
-		if (next == 6 || next == 4 || next == 41 || next == 47)
+		if (ipproto_tcp_or_tunnel(next))
 			break;
 		if (next == 0 || next == 43 || next == 60) {
 			if (cap < off + 2)
