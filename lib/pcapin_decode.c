@@ -279,13 +279,7 @@ static enum pcapin_skip decode_mpls(const uint8_t *p, uint32_t cap, uint32_t rep
 			break;
 		}
 	}
-	if (cap < 1)
-		return PCAPIN_TRUNCATED;
-	if ((p[0] >> 4) == 4)
-		return decode_ipv4(p, cap, rep, s, depth);
-	if ((p[0] >> 4) == 6)
-		return decode_ipv6(p, cap, rep, s, depth);
-	return PCAPIN_NOT_IP;
+	return decode_ip(p, cap, rep, s, depth);
 }
 
 /* A PPP frame's protocol field (one byte when compressed: odd first byte),
