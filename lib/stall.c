@@ -17,14 +17,25 @@ const char *stall_cause_name(enum stall_cause c)
 	return (unsigned)c < STALL_NCAUSES ? stall_cause_names[c] : "?";
 }
 
+/* The cause named by the n bytes at name, or STALL_NCAUSES when none is. */
+static unsigned cause_lookup(const char *name, size_t n)
+{
+	unsigned i;
+
+	for (i = 0; i < STALL_NCAUSES; i++)
+		if (strlen(stall_cause_names[i]) == n && !strncmp(stall_cause_names[i], name, n))
+			break;
+	return i;
+}
+
 int stall_cause_parse(const char *name, enum stall_cause *out)
 {
-	for (unsigned i = 0; i < STALL_NCAUSES; i++)
-		if (!strcmp(stall_cause_names[i], name)) {
-			*out = (enum stall_cause)i;
-			return 0;
-		}
-	return -1;
+	unsigned i = cause_lookup(name, strlen(name));
+
+	if (i == STALL_NCAUSES)
+		return -1;
+	*out = (enum stall_cause)i;
+	return 0;
 }
 
 const char *stall_cause_set_format(stall_cause_set set, char *buf, size_t len)
@@ -55,11 +66,8 @@ int stall_cause_set_parse(const char *s, stall_cause_set *set)
 		return 0;
 	for (;;) {
 		size_t n = strcspn(s, ",");
-		unsigned i;
+		unsigned i = cause_lookup(s, n);
 
-		for (i = 0; i < STALL_NCAUSES; i++)
-			if (strlen(stall_cause_names[i]) == n && !strncmp(stall_cause_names[i], s, n))
-				break;
 		if (i < STALL_NCAUSES)
 			*set |= STALL_CAUSE_BIT(i);
 		else
