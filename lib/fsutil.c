@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,6 +142,21 @@ int fs_close(FILE *f)
 		return -1;
 	if (bad) {
 		errno = saved ? saved : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int fs_replace(FILE *f, const char *tmp, const char *path, const char *who, char *err, size_t errlen)
+{
+	if (fs_close(f) < 0) {
+		snprintf(err, errlen, "%s: write %s: %s", who, tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "%s: rename %s to %s: %s", who, tmp, path, strerror(errno));
+		unlink(tmp);
 		return -1;
 	}
 	return 0;

@@ -26,4 +26,9 @@ int fs_write_all(FILE *f, const char *data, size_t len);
 /* fclose that also fails when an earlier write to f failed (errno set, EIO when unknown). */
 int fs_close(FILE *f);
 
+/* Puts a file written whole into place: closes f (written to tmp) with fs_close and
+ * renames tmp to path. 0, or -1 with tmp removed and err saying "WHO: write TMP: cause"
+ * or "WHO: rename TMP to PATH: cause". */
+int fs_replace(FILE *f, const char *tmp, const char *path, const char *who, char *err, size_t errlen);
+
 #endif

@@ -345,17 +345,8 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 				fprintf(f, "## Deadlocks\n\n");
 			write_deadlock(f, rundir, c->v[i]);
 		}
-	if (fs_close(f) < 0) {
-		snprintf(err, errlen, "report: write %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
 	snprintf(path, sizeof path, "%s/report.md", rundir);
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "report: rename %s to %s: %s", tmp, path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return fs_replace(f, tmp, path, "report", err, errlen);
 }
 
 /* ---------- report.html ---------- */
@@ -457,16 +448,11 @@ static int write_html(const char *rundir, char *err, size_t errlen)
 	free(html);
 	cmark_node_free(doc);
 	cmark_parser_free(p);
-	if (fs_close(f) < 0) {
-		snprintf(err, errlen, "report: write %s: %s", path, strerror(errno));
-		unlink(path);
-		return -1;
-	}
 	{
 		char final[1200];
 
 		snprintf(final, sizeof final, "%s/report.html", rundir);
-		return rename(path, final);
+		return fs_replace(f, path, final, "report", err, errlen);
 	}
 }
 

@@ -195,18 +195,8 @@ static int close_into_place(FILE *f, const char *tmp, const char *dir, const cha
 {
 	char path[1300];
 
-	if (fs_close(f) < 0) {
-		snprintf(err, errlen, "results: write %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "results: rename %s to %s: %s", tmp, path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return fs_replace(f, tmp, path, "results", err, errlen);
 }
 
 int summary_write(const struct results *res, const struct scenario *sc, char *err, size_t errlen)
