@@ -11,6 +11,7 @@
 #include <cmark-gfm.h>
 #include <errno.h>
 #include <jansson.h>
+#include <nettle/base64.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,7 +354,6 @@ static int write_markdown(const char *rundir, const struct scenario *sc, struct 
 
 static char *base64_file(const char *path, size_t *outlen)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	unsigned char *in;
 	size_t n;
 	char *out;
@@ -361,21 +361,12 @@ static char *base64_file(const char *path, size_t *outlen)
 	in = (unsigned char *)fs_read_file(path, 64u << 20, &n);
 	if (!in)
 		return NULL;
-	out = malloc((n + 2) / 3 * 4 + 1);
-	if (!out) {
-		free(in);
-		return NULL;
+	*outlen = BASE64_ENCODE_RAW_LENGTH(n);
+	out = malloc(*outlen + 1);
+	if (out) {
+		base64_encode_raw(out, n, in);
+		out[*outlen] = 0;
 	}
-	*outlen = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
-
-		out[(*outlen)++] = tab[v >> 18 & 63];
-		out[(*outlen)++] = tab[v >> 12 & 63];
-		out[(*outlen)++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
-		out[(*outlen)++] = i + 2 < n ? tab[v & 63] : '=';
-	}
-	out[*outlen] = 0;
 	free(in);
 	return out;
 }
