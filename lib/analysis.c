@@ -17,6 +17,7 @@ static void free_conn_state(void *p)
 
 	stall_free(&cs->st);
 	free(cs->ex);
+	free(cs->pts);
 	free(cs);
 }
 
@@ -71,6 +72,27 @@ static int keep_frame(struct analysis *an, const struct tcpana_pkt *p)
 	an->frames[an->nframes++] = (struct aframe){ .num = p->num, .conn = p->conn->id,
 	                                             .flags = p->aflags & TA_ANALYSIS_FLAGS,
 	                                             .dir = p->dir };
+	return 0;
+}
+
+static int keep_point(struct conn_state *cs, const struct tcpana_pkt *p)
+{
+	if (cs->npts == cs->cappts) {
+		size_t cap = cs->cappts ? cs->cappts * 2 : 64;
+		struct apoint *v = realloc(cs->pts, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		cs->pts = v;
+		cs->cappts = cap;
+	}
+	cs->pts[cs->npts++] = (struct apoint){
+		.t_ns = p->t_ns, .seq_rel = p->seq_rel, .seglen = p->seglen, .ack_rel = p->ack_rel,
+		.win = p->win_scaled, .dir = (uint8_t)p->dir,
+		.probe = !!(p->analysed & (TA_BIT(TA_KEEP_ALIVE) | TA_BIT(TA_ZERO_WINDOW_PROBE))),
+		.zero_window = !!(p->analysed & TA_BIT(TA_ZERO_WINDOW)),
+		.retransmission = !!(p->analysed & TA_BIT(TA_RETRANSMISSION)),
+	};
 	return 0;
 }
 
@@ -129,6 +151,8 @@ struct analysis *analysis_run(const char *path, const struct analysis_cfg *cfg, 
 			stall_init(&cs->st, cfg->stall_threshold_ns);
 			p.conn->user = cs;
 		}
+		if (cfg->series && keep_point(cs, &p) < 0)
+			goto oom;
 		progress = stall_is_progress(&cs->st, &p) && !(p.thflags & TH_RST);
 		/* A segment inside a stall joins its excerpt before the stall may
 		 * close (an RST ends it and belongs to it); progress starts the

@@ -14,6 +14,16 @@ struct analysis_cfg {
 	int64_t stall_threshold_ns;
 	int excerpt;               /* keep the segments around each stall onset */
 	int frames;                /* keep the frames that carry analysis flags (--frames) */
+	int series;                /* keep every segment as a point of its connection (the plots) */
+};
+
+/* One segment as the time-sequence graph draws it (cfg.series). */
+struct apoint {
+	int64_t t_ns;
+	uint32_t seq_rel, seglen, ack_rel, win;
+	uint8_t dir;               /* 0: a_to_b */
+	uint8_t probe;             /* keep_alive or zero_window_probe */
+	uint8_t zero_window, retransmission;
 };
 
 /* A frame with Wireshark analysis flags (tcp.analysis.*), for --frames. */
@@ -52,6 +62,8 @@ struct conn_state {
 	unsigned ring_n;
 	struct excerpt cur;
 	int cur_started;
+	struct apoint *pts;        /* cfg.series: every segment, in capture order */
+	size_t npts, cappts;
 };
 
 struct analysis {

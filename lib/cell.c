@@ -29,7 +29,7 @@ static int analyse(struct cell *k, const char *pcap, stall_cause_set *causes, js
                    size_t werrlen)
 {
 	struct analysis_cfg acfg = { .stall_threshold_ns = (int64_t)k->cfg.detect.stall_threshold_us * 1000,
-	                             .excerpt = 1 };
+	                             .excerpt = 1, .series = 1 };
 	char err[600], path[1200];
 	struct analysis *an;
 	size_t nstalls;

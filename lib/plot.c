@@ -1,7 +1,6 @@
 /* plot: time-sequence graphs (gnuplot) of the connections of an analysed capture. */
 #include "plot.h"
 #include "fsutil.h"
-#include "pcapin.h"
 #include "proc.h"
 
 #include <errno.h>
@@ -283,39 +282,21 @@ static int open_data(struct pconn *pc, size_t k, const char *dir, char *err, siz
 	return 0;
 }
 
-/* Second pass: the same analysis again, now writing a line per segment of the chosen
- * connections (connection ids are assigned in the same order, so they match the first
- * pass); the data files closed at the end. */
+/* The segments of the chosen connections, kept by the analysis (cfg.series), a line each
+ * in their direction's file; the data files closed at the end. */
 static int write_data(const struct analysis *an, struct pconn *pc, size_t k, const char *dir, char *err,
                       size_t errlen)
 {
-	struct pcapin *in = pcapin_open(an->path, err, errlen);
-	struct tcpana *ta = tcpana_new();
-	struct tcpseg s;
-	int r = -1;
+	int r = 0;
 
-	if (!in || !ta) {
-		if (ta == NULL)
-			snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	while ((r = pcapin_next(in, &s, err, errlen)) == 1) {
-		struct tcpana_pkt p;
+	for (size_t i = 0; i < k; i++) {
+		const struct conn_state *cs = pc[i].c->user;
 
-		if (tcpana_feed(ta, &s, &p) < 0) {
-			snprintf(err, errlen, "out of memory");
-			r = -1;
-			goto out;
-		}
-		for (size_t i = 0; i < k; i++) {
-			if (pc[i].c->id != p.conn->id)
-				continue;
-			fprintf(pc[i].f[p.dir], "%.6f %u %u %u %u %d %d %d\n", analysis_rel_s(an, p.t_ns),
-			        p.seq_rel, p.seglen, p.ack_rel, p.win_scaled,
-			        !!(p.analysed & (TA_BIT(TA_KEEP_ALIVE) | TA_BIT(TA_ZERO_WINDOW_PROBE))),
-			        !!(p.analysed & TA_BIT(TA_ZERO_WINDOW)),
-			        !!(p.analysed & TA_BIT(TA_RETRANSMISSION)));
-			break;
+		for (size_t j = 0; j < cs->npts; j++) {
+			const struct apoint *q = &cs->pts[j];
+
+			fprintf(pc[i].f[q->dir], "%.6f %u %u %u %u %d %d %d\n", analysis_rel_s(an, q->t_ns), q->seq_rel,
+			        q->seglen, q->ack_rel, q->win, q->probe, q->zero_window, q->retransmission);
 		}
 	}
 	for (size_t i = 0; i < k; i++)
@@ -323,16 +304,12 @@ static int write_data(const struct analysis *an, struct pconn *pc, size_t k, con
 			int bad = fclose(pc[i].f[d]) != 0;
 
 			pc[i].f[d] = NULL;
-			if (bad && r >= 0) {
+			if (bad && r == 0) {
 				snprintf(err, errlen, "%s: write error", dir);
 				r = -1;
 			}
 		}
-out:
-	if (in)
-		pcapin_close(in);
-	tcpana_free(ta, NULL);
-	return r < 0 ? -1 : 0;
+	return r;
 }
 
 int plot_connections(const struct analysis *an, const char *dir, char *err, size_t errlen)
@@ -345,6 +322,10 @@ int plot_connections(const struct analysis *an, const char *dir, char *err, size
 
 	if (!order || !pc) {
 		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (!an->cfg.series) {
+		snprintf(err, errlen, "the analysis kept no segments to plot (analysis_cfg.series)");
 		goto out;
 	}
 	n = pick_conns(an, order);

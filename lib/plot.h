@@ -15,8 +15,9 @@
  * conn-N.png: per direction, data segments, the peer's ACK line and the edge
  * of its advertised window, probes marked, stalls shaded; beside the whole
  * connection, a zoom from just before the first stall's onset to its second
- * probe, when that window is at most half the connection. Reads the capture a
- * second time. Returns the number of graphs, or -1 with err. */
+ * probe, when that window is at most half the connection. Draws the segments the
+ * analysis kept (an->cfg.series must be set): the capture is read once. Returns the
+ * number of graphs, or -1 with err. */
 int plot_connections(const struct analysis *an, const char *dir, char *err, size_t errlen);
 
 /* Runs gnuplot on script with dir as its working directory (and fmt='FMT' when fmt is

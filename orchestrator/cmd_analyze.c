@@ -65,6 +65,7 @@ static int parse_opts(int argc, char **argv, struct analysis_cfg *cfg, int *json
 			break;
 		case OPT_PLOT:
 			*plot_dir = optarg;
+			cfg->series = 1;
 			break;
 		case OPT_STALL:
 			if (optutil_duration("--stall-threshold", optarg, 1000000, 1000, 86400000000ull, &us, err, errlen) < 0)
