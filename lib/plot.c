@@ -146,7 +146,31 @@ static int cmp_i64(const void *x, const void *y)
 /* The zoom window around the first stall's onset (its last progress): from a quarter of the
  * window before it to half a probe interval after the second probe either side sent (the
  * first, or a quarter of the stall, when there are fewer). Returns 1 with [*z0, *z1] in
- * seconds, or 0 when that window would not be narrower than half the connection. */
+ * seconds, or 0 when that window would not be narrower than half the connection or would
+ * leave a panel with nothing to draw. */
+/* Whether each time-sequence panel of the window [z0, z1] has a point gnuplot can draw (it
+ * refuses a plot where none is): row A->B needs A's data, probes or retransmissions, or any
+ * segment of B (its ACK and window lines); row B->A the same the other way round. Times
+ * compared as the data files write them (microseconds). */
+static int window_drawable(const struct analysis *an, const struct tcpana_conn *c, double z0, double z1)
+{
+	const struct conn_state *cs = c->user;
+	int row[2] = { 0, 0 };
+	long long lo = (long long)(z0 * 1e6 + 0.5), hi = (long long)(z1 * 1e6 + 0.5);
+
+	for (size_t j = 0; j < cs->npts && !(row[0] && row[1]); j++) {
+		const struct apoint *q = &cs->pts[j];
+		long long t = (long long)(analysis_rel_s(an, q->t_ns) * 1e6 + 0.5);
+
+		if (t < lo || t > hi)
+			continue;
+		row[!q->dir] = 1; /* its ACK and window lines in the other row */
+		if (q->seglen || q->probe || q->retransmission)
+			row[q->dir] = 1;
+	}
+	return row[0] && row[1];
+}
+
 static int zoom_window(const struct analysis *an, const struct tcpana_conn *c, double *z0, double *z1)
 {
 	const struct stall *s;
@@ -155,7 +179,7 @@ static int zoom_window(const struct analysis *an, const struct tcpana_conn *c, d
 	double on, span = (double)(c->last_t - c->first_t) / 1e9;
 
 	/* Nothing to zoom into without a stall, or without data (a refused connection: SYN and
-	 * RST only; gnuplot refuses a panel where no point is defined). */
+	 * RST only). */
 	if (!((const struct conn_state *)c->user)->st.n || !(c->d[0].payload_bytes + c->d[1].payload_bytes))
 		return 0;
 	s = &((const struct conn_state *)c->user)->st.v[0];
@@ -176,7 +200,7 @@ static int zoom_window(const struct analysis *an, const struct tcpana_conn *c, d
 	*z0 = on - (*z1 - on) / 4;
 	if (*z0 < analysis_rel_s(an, c->first_t))
 		*z0 = analysis_rel_s(an, c->first_t);
-	return *z1 > *z0 && *z1 - *z0 <= span / 2;
+	return *z1 > *z0 && *z1 - *z0 <= span / 2 && window_drawable(an, c, *z0, *z1);
 }
 
 /* The script's head: what the data files hold, the terminal, the stalls shaded. */
